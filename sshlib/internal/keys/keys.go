@@ -15,6 +15,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // PublicKey is a parsed public key or certificate.
@@ -57,3 +58,17 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // ParsePublicKey parses a key or certificate blob. (Implementation: parse.go.)
 var _ = ParsePublicKey
+
+// Signer holds a private key for client authentication (RFC 4252 §7). sshlib
+// exposes it as sshlib.Signer.
+type Signer interface {
+	// PublicKey is the key (or certificate) presented to the server.
+	PublicKey() PublicKey
+	// Algorithms lists the signature algorithms this key can make, in
+	// preference order, e.g. rsa-sha2-512, rsa-sha2-256, ssh-rsa for RSA; the
+	// cert forms for a certificate signer.
+	Algorithms() []string
+	// Sign signs data with the named algorithm and returns the signature blob
+	// (string algorithm-name, string signature) of RFC 4253 §6.6.
+	Sign(rand io.Reader, data []byte, algorithm string) ([]byte, error)
+}
