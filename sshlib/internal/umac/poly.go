@@ -2,7 +2,7 @@ package umac
 
 import "math/bits"
 
-// Primes of RFC 4418 §2.3 (p128 = 2^128 - 159 is held as the constant 159).
+// Primes of RFC 4418 §5.3 and §5.4 (p128 = 2^128 - 159 is held as the constant 159).
 const (
 	p36     = 1<<36 - 5
 	p64     = 1<<64 - 59

@@ -14,7 +14,7 @@ func refUMAC(key, nonce, msg []byte, taglen int) []byte {
 	if err != nil {
 		panic(err)
 	}
-	kdf := func(index uint64, numbytes int) []byte { // §3.1
+	kdf := func(index uint64, numbytes int) []byte { // §3.2
 		var y []byte
 		for i := uint64(1); len(y) < numbytes; i++ {
 			t := make([]byte, 16)
@@ -26,7 +26,7 @@ func refUMAC(key, nonce, msg []byte, taglen int) []byte {
 		return y[:numbytes]
 	}
 
-	// PDF, §3.2.
+	// PDF, §3.3.
 	n := new(big.Int).SetBytes(nonce)
 	index := new(big.Int).Mod(n, big.NewInt(int64(16/taglen))).Int64()
 	n.Sub(n, big.NewInt(index)) // Nonce xor uint2str(index): index is the low bits

@@ -7,7 +7,7 @@ import (
 	"fmt"
 )
 
-// Sizes from RFC 4418 §2.1 (AES-128 as the block cipher).
+// Sizes from RFC 4418 §2 (AES-128 as the block cipher).
 const (
 	keyLen   = 16   // KEYLEN: the UMAC key and every derived AES key
 	blockLen = 16   // BLOCKLEN of AES
@@ -15,7 +15,7 @@ const (
 	maxIters = 4    // UMAC-128: four 32-bit UHASH iterations
 )
 
-// KeySizeError reports a UMAC key that is not 16 bytes (RFC 4418 §2.1 fixes
+// KeySizeError reports a UMAC key that is not 16 bytes (RFC 4418 §2 fixes
 // KEYLEN at 16 for AES-128).
 type KeySizeError int
 
@@ -32,7 +32,7 @@ func (e TagSizeError) Error() string {
 }
 
 // MAC computes UMAC tags of one length under one key. The key schedule of
-// RFC 4418 §3.2 (PDF key) and §4.2 (UHASH keys) is expanded once in New.
+// RFC 4418 §3.3 (PDF key) and §5.1 (UHASH keys) is expanded once in New.
 //
 // A MAC keeps a one-entry cache of the last AES pad, so it is not safe for
 // concurrent use; the packet layer uses one per direction.
@@ -52,9 +52,9 @@ type MAC struct {
 	l3Key1 [maxIters][8]uint64
 	l3Key2 [maxIters]uint32
 
-	pdf cipher.Block // AES under K' = KDF(K, 0, 16) (§3.2)
+	pdf cipher.Block // AES under K' = KDF(K, 0, 16) (§3.3)
 	// The pad cache: consecutive SSH sequence numbers differ only in the
-	// low bit for UMAC-64, so two packets share one AES block (§3.2).
+	// low bit for UMAC-64, so two packets share one AES block (§3.3).
 	padValid   bool
 	padIn      [blockLen]byte // nonce block of padOut
 	padOut     [blockLen]byte
@@ -93,7 +93,7 @@ func newMAC(key []byte, tagLen int) (*MAC, error) {
 	}
 
 	// RFC 4418 §5.1: L1Key = KDF(K, 1, 1024 + (iters-1)*16); iteration i
-	// uses the 1024 bytes at offset 16i. The words are big-endian (§2.3
+	// uses the 1024 bytes at offset 16i. The words are big-endian (§2
 	// str2uint); only the message words are little-endian (§5.2.1).
 	var buf [l1KeyLen + 16*(maxIters-1)]byte
 	l1 := buf[:l1KeyLen+16*(n-1)]
@@ -135,7 +135,7 @@ func newMAC(key []byte, tagLen int) (*MAC, error) {
 	return m, nil
 }
 
-// kdf fills out with KDF(K, index, len(out)) of RFC 4418 §3.1: the AES
+// kdf fills out with KDF(K, index, len(out)) of RFC 4418 §3.2: the AES
 // encryptions under K of uint2str(index, 8) || uint2str(i, 8), i = 1, 2, ...
 func kdf(c cipher.Block, index uint64, out []byte) {
 	var in, ct [blockLen]byte
@@ -150,11 +150,12 @@ func kdf(c cipher.Block, index uint64, out []byte) {
 // Size returns the tag length in bytes.
 func (m *MAC) Size() int { return m.tagLen }
 
-// AppendTag appends UMAC(K, msg, nonce) (RFC 4418 §4.1): UHASH of msg XOR
+// AppendTag appends UMAC(K, msg, nonce) (RFC 4418 §4): UHASH of msg XOR
 // the pad PDF(K', nonce), and returns the extended slice. It does not
-// allocate when dst has room for Size() more bytes.
+// allocate when dst has room for Size() more bytes. msg may alias dst: the
+// tag is computed before anything is appended.
 //
-// RFC 4418 §2.1 requires a nonce of 1 to 16 bytes. For any other length
+// RFC 4418 §4 requires a nonce of 1 to 16 bytes. For any other length
 // AppendTag fails closed: it returns dst unchanged, so a sender emits a
 // short packet the peer rejects and a verifier comparing tags of
 // different lengths rejects too. SSH's nonce is the 8-byte sequence number.
@@ -171,7 +172,7 @@ func (m *MAC) AppendTag(dst, nonce, msg []byte) []byte {
 	return append(dst, h[:m.tagLen]...)
 }
 
-// pdfPad returns the tagLen-byte pad PDF(K, Nonce, taglen) of RFC 4418 §3.2.
+// pdfPad returns the tagLen-byte pad PDF(K, Nonce, taglen) of RFC 4418 §3.3.
 // For 4- and 8-byte tags the low bits of the nonce choose which part of
 // the AES output is used (index = Nonce mod (BLOCKLEN/taglen)) and are
 // cleared before encrypting, so nonces that differ only there share a block.
@@ -285,7 +286,7 @@ func (m *MAC) l1l2(out *[maxIters]u128, msg []byte) {
 
 // l1Chunk computes, for every iteration, NH(L1Key_i, chunk) +_64 bitlength
 // (RFC 4418 §5.2.1) of one chunk of at most 1024 bytes. The chunk is
-// zero-padded to a positive multiple of 32 bytes (§2.3 zeropad), so an
+// zero-padded to a positive multiple of 32 bytes (§2 zeropad), so an
 // empty message is hashed as one zero block.
 func (m *MAC) l1Chunk(y *[maxIters]uint64, chunk []byte) {
 	full := len(chunk) &^ 31
@@ -305,8 +306,8 @@ func (m *MAC) l1Chunk(y *[maxIters]uint64, chunk []byte) {
 	}
 }
 
-// nh dispatches to the NH kernels: iterations run two at a time so each
-// message word is loaded once per pair.
+// nh dispatches to the NH kernels, which compute several iterations per
+// pass so each message word is loaded once.
 func (m *MAC) nh(y *[maxIters]uint64, k []uint32, msg []byte) {
 	switch m.iters {
 	case 1:
