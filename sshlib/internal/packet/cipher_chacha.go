@@ -52,14 +52,13 @@ func (k *chachaKeys) cryptLength(dst, src []byte) {
 	c.XORKeyStream(dst[:4], src[:4])
 }
 
-// main returns K_2's cipher positioned at block 1, having put the Poly1305
-// key from block 0 in k.polyKey.
-func (k *chachaKeys) mainCipher() *chacha20.Cipher {
-	c, _ := chacha20.NewUnauthenticatedCipher(k.main[:], k.nonce[:])
+// setPolyKey puts the first 32 bytes of K_2's block 0 in k.polyKey.
+// (The ciphers are created where they are used, so that they stay on the
+// stack: NewUnauthenticatedCipher is written to be inlined for that.)
+func (k *chachaKeys) setPolyKey(c *chacha20.Cipher) {
 	k.polyKey = [32]byte{}
 	c.XORKeyStream(k.polyKey[:], k.polyKey[:])
 	c.SetCounter(1)
-	return c
 }
 
 type chachaSealer struct {
@@ -75,7 +74,8 @@ func (s *chachaSealer) Seal(dst []byte, seq uint32, payload []byte) ([]byte, err
 	k := s.k
 	k.setSeq(seq)
 	k.cryptLength(pkt, pkt)
-	c := k.mainCipher()
+	c, _ := chacha20.NewUnauthenticatedCipher(k.main[:], k.nonce[:])
+	k.setPolyKey(c)
 	c.XORKeyStream(pkt[4:], pkt[4:])
 	poly1305.Sum(&k.tag, pkt, &k.polyKey)
 	return append(dst, k.tag[:]...), nil
@@ -104,7 +104,8 @@ func (o *chachaOpener) Open(seq uint32, r io.Reader) ([]byte, error) {
 	if b, err = o.buf.read(r, seq, 4, n+chachaTagLen); err != nil {
 		return nil, err
 	}
-	c := k.mainCipher()
+	c, _ := chacha20.NewUnauthenticatedCipher(k.main[:], k.nonce[:])
+	k.setPolyKey(c)
 	poly1305.Sum(&k.tag, b[:n], &k.polyKey)
 	if subtle.ConstantTimeCompare(k.tag[:], b[n:]) != 1 {
 		return nil, &Error{Op: "open", Seq: seq, Err: ErrMAC}
