@@ -219,7 +219,11 @@ func TestRegistry(t *testing.T) {
 		"aes128-ctr": false, "aes192-ctr": false, "aes256-ctr": false,
 		"aes128-gcm@openssh.com": false, "aes256-gcm@openssh.com": false,
 		"chacha20-poly1305@openssh.com": false,
-		"aes128-cbc":                    true, "aes192-cbc": true, "aes256-cbc": true, "3des-cbc": true,
+		// Legacy: CBC (RFC 4253 §6.3) and 3DES.
+		"aes128-cbc": true,
+		"aes192-cbc": true,
+		"aes256-cbc": true,
+		"3des-cbc":   true,
 	}
 	wantMACs := map[string]bool{}
 	for n, ins := range map[string]bool{
