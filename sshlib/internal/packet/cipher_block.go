@@ -141,14 +141,22 @@ func blockRow(name string, keyLen, ivLen, bs int, insecure bool, spec string,
 			if err != nil {
 				return nil, err
 			}
-			return &blockSealer{encrypt: enc, align: alignOf(bs), mac: m.newTagger(k.MACKey), etm: m.ETM, rand: rand}, nil
+			tg, err := m.newTagger(k.MACKey)
+			if err != nil {
+				return nil, err
+			}
+			return &blockSealer{encrypt: enc, align: alignOf(bs), mac: tg, etm: m.ETM, rand: rand}, nil
 		},
 		newOpener: func(k Keys, m *MAC) (Opener, error) {
 			_, dec, err := mode(k.Key, k.IV)
 			if err != nil {
 				return nil, err
 			}
-			return &blockOpener{decrypt: dec, bs: bs, align: alignOf(bs), mac: m.newTagger(k.MACKey), etm: m.ETM}, nil
+			tg, err := m.newTagger(k.MACKey)
+			if err != nil {
+				return nil, err
+			}
+			return &blockOpener{decrypt: dec, bs: bs, align: alignOf(bs), mac: tg, etm: m.ETM}, nil
 		},
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"hash"
+
+	"github.com/sshmatrix/sshmatrix/sshlib/internal/umac"
 )
 
 // MACs is the MAC registry. Every MAC exists in two forms: the RFC 4253 §6.4
@@ -27,13 +29,48 @@ var MACs = []MAC{
 	hmacRow("hmac-sha1-96-etm@openssh.com", sha1.New, 20, 12, true, true, "RFC 4253 §6.4, OpenSSH PROTOCOL §1.7"),
 	hmacRow("hmac-md5-etm@openssh.com", md5.New, 16, 16, true, true, "RFC 4253 §6.4, OpenSSH PROTOCOL §1.7"),
 	hmacRow("hmac-md5-96-etm@openssh.com", md5.New, 16, 12, true, true, "RFC 4253 §6.4, OpenSSH PROTOCOL §1.7"),
+	umacRow("umac-64@openssh.com", 8, false),
+	umacRow("umac-128@openssh.com", 16, false),
+	umacRow("umac-64-etm@openssh.com", 8, true),
+	umacRow("umac-128-etm@openssh.com", 16, true),
+}
+
+// umacRow is UMAC (RFC 4418) as OpenSSH uses it (draft-miller-secsh-umac):
+// a 16-byte key and the sequence number as an 8-byte big-endian nonce.
+func umacRow(name string, tagLen int, etm bool) MAC {
+	spec := "RFC 4418, draft-miller-secsh-umac-01"
+	if etm {
+		spec += ", OpenSSH PROTOCOL §1.7"
+	}
+	return MAC{
+		Name: name, KeyLen: 16, TagLen: tagLen, ETM: etm, Spec: spec,
+		newTagger: func(key []byte) (tagger, error) {
+			m, err := umac.New(key, tagLen)
+			if err != nil {
+				return nil, err
+			}
+			return &umacTagger{m: m}, nil
+		},
+	}
+}
+
+type umacTagger struct {
+	m     *umac.MAC
+	nonce [8]byte
+}
+
+func (t *umacTagger) size() int { return t.m.Size() }
+
+func (t *umacTagger) appendTag(dst []byte, seq uint32, data []byte) []byte {
+	binary.BigEndian.PutUint64(t.nonce[:], uint64(seq))
+	return t.m.AppendTag(dst, t.nonce[:], data)
 }
 
 func hmacRow(name string, h func() hash.Hash, keyLen, tagLen int, etm, insecure bool, spec string) MAC {
 	return MAC{
 		Name: name, KeyLen: keyLen, TagLen: tagLen, ETM: etm, Insecure: insecure, Spec: spec,
-		newTagger: func(key []byte) tagger {
-			return &hmacTagger{h: hmac.New(h, key), n: tagLen}
+		newTagger: func(key []byte) (tagger, error) {
+			return &hmacTagger{h: hmac.New(h, key), n: tagLen}, nil
 		},
 	}
 }

@@ -68,7 +68,7 @@ type MAC struct {
 	Insecure bool   // legacy (SHA-1, MD5, truncated): offered only when asked for by name
 	Spec     string
 
-	newTagger func(key []byte) tagger
+	newTagger func(key []byte) (tagger, error)
 }
 
 // tagger computes a MAC tag over seq || data (RFC 4253 §6.4).

@@ -257,7 +257,7 @@ func TestRegistry(t *testing.T) {
 			m.ETM != strings.HasSuffix(m.Name, "-etm@openssh.com") {
 			t.Errorf("MAC row %q: unexpected, Insecure=%v, or incomplete", m.Name, m.Insecure)
 		}
-		if tg := m.newTagger(make([]byte, m.KeyLen)); tg.size() != m.TagLen {
+		if tg, err := m.newTagger(make([]byte, m.KeyLen)); err != nil || tg.size() != m.TagLen {
 			t.Errorf("MAC %q: tagger size %d, row TagLen %d", m.Name, tg.size(), m.TagLen)
 		}
 		if got, _ := LookupMAC(m.Name); got == nil || got.Name != m.Name {
