@@ -10,6 +10,19 @@
 //	NewSealer/NewOpener     one direction's protection from negotiated names + keys
 //	NewPlainSealer/Opener   the "none" state before the first NEWKEYS (block size 8)
 //	*Error                  every failure of Open, with the sentinels below
+//
+// Signatures:
+//
+//	func LookupCipher(name string) (*Cipher, bool)
+//	func LookupMAC(name string) (*MAC, bool)
+//	func NewSealer(cipher, mac string, k Keys, rand io.Reader) (Sealer, error) // mac ignored for AEAD rows
+//	func NewOpener(cipher, mac string, k Keys) (Opener, error)
+//	func NewPlainSealer(rand io.Reader) Sealer
+//	func NewPlainOpener() Opener
+//
+// A Sealer or Opener is for one direction and one goroutine. After an Open
+// error the Opener's cipher state is undefined: the connection must be
+// dropped (RFC 4253 §6.4 leaves no way to resynchronise).
 package packet
 
 import (

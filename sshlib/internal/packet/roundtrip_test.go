@@ -99,3 +99,20 @@ func TestPlainRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestSealTooLarge: a payload whose packet would exceed MaxPacketLen is
+// refused by Seal (the peer would drop the connection on it).
+func TestSealTooLarge(t *testing.T) {
+	for _, p := range onePerCipher("hmac-sha2-256") {
+		s, o := newPair(t, p, nil)
+		if _, err := s.Seal(nil, 0, make([]byte, MaxPacketLen)); !errors.Is(err, ErrLength) {
+			t.Fatalf("%s: Seal(MaxPacketLen) = %v, want ErrLength", p.name(), err)
+		}
+		// The largest payload that fits is accepted and opened.
+		n := MaxPacketLen - 1 - 4 - max(8, p.c.BlockSize)
+		w := mustSeal(t, s, 0, make([]byte, n))
+		if _, err := o.Open(0, bytes.NewReader(w)); err != nil {
+			t.Fatalf("%s: Open of %d-byte payload: %v", p.name(), n, err)
+		}
+	}
+}
