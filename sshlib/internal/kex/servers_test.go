@@ -28,11 +28,18 @@ var serverSpecs = map[string]struct {
 	hash crypto.Hash
 	new  func(o srvOpts) testServer
 }{
-	"curve25519-sha256":            {crypto.SHA256, func(o srvOpts) testServer { return &x25519Server{hash: crypto.SHA256, o: o} }},
-	"curve25519-sha256@libssh.org": {crypto.SHA256, func(o srvOpts) testServer { return &x25519Server{hash: crypto.SHA256, o: o} }},
-	"ecdh-sha2-nistp256":           {crypto.SHA256, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P256(), hash: crypto.SHA256, o: o} }},
-	"ecdh-sha2-nistp384":           {crypto.SHA384, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P384(), hash: crypto.SHA384, o: o} }},
-	"ecdh-sha2-nistp521":           {crypto.SHA512, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P521(), hash: crypto.SHA512, o: o} }},
+	"curve25519-sha256":                    {crypto.SHA256, func(o srvOpts) testServer { return &x25519Server{hash: crypto.SHA256, o: o} }},
+	"curve25519-sha256@libssh.org":         {crypto.SHA256, func(o srvOpts) testServer { return &x25519Server{hash: crypto.SHA256, o: o} }},
+	"ecdh-sha2-nistp256":                   {crypto.SHA256, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P256(), hash: crypto.SHA256, o: o} }},
+	"ecdh-sha2-nistp384":                   {crypto.SHA384, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P384(), hash: crypto.SHA384, o: o} }},
+	"ecdh-sha2-nistp521":                   {crypto.SHA512, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P521(), hash: crypto.SHA512, o: o} }},
+	"diffie-hellman-group1-sha1":           {crypto.SHA1, func(o srvOpts) testServer { return newDHServer(crypto.SHA1, 1024, o) }},
+	"diffie-hellman-group14-sha1":          {crypto.SHA1, func(o srvOpts) testServer { return newDHServer(crypto.SHA1, 2048, o) }},
+	"diffie-hellman-group14-sha256":        {crypto.SHA256, func(o srvOpts) testServer { return newDHServer(crypto.SHA256, 2048, o) }},
+	"diffie-hellman-group16-sha512":        {crypto.SHA512, func(o srvOpts) testServer { return newDHServer(crypto.SHA512, 4096, o) }},
+	"diffie-hellman-group18-sha512":        {crypto.SHA512, func(o srvOpts) testServer { return newDHServer(crypto.SHA512, 8192, o) }},
+	"diffie-hellman-group-exchange-sha1":   {crypto.SHA1, func(o srvOpts) testServer { return newGexServer(crypto.SHA1, o) }},
+	"diffie-hellman-group-exchange-sha256": {crypto.SHA256, func(o srvOpts) testServer { return newGexServer(crypto.SHA256, o) }},
 }
 
 // ecdhReply is SSH_MSG_KEX_ECDH_REPLY (RFC 5656 §4).
