@@ -117,6 +117,7 @@ func TestGexParams(t *testing.T) {
 		{Params{GexMin: 3072}, [3]uint32{3072, 3072, 8192}},
 	} {
 		srv := newGexServer(crypto.SHA1, srvOpts{})
+		srv.p = tModp()[max(2048, int(c.want[1]))] // RFC 3526 has 2048 and 3072
 		res, err := runExchangeP(t, m, &c.in, srv, nil)
 		if err != nil {
 			t.Fatalf("%+v: %v", c.in, err)

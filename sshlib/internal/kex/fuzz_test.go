@@ -74,3 +74,16 @@ func FuzzGexReply(f *testing.F) {
 	g := gexGroup1024()
 	f.Fuzz(func(t *testing.T, p []byte) { fuzzFinishP(t, gexNames, gexParams, g, p) })
 }
+
+var hybridNames = []string{"mlkem768x25519-sha256", "mlkem768nistp256-sha256"}
+
+func FuzzHybridReply(f *testing.F) {
+	for _, name := range hybridNames {
+		r := recordReplies(f, name, srvOpts{})[0]
+		f.Add(r)
+		f.Add(r[:len(r)-1])
+		f.Add(append(r, 0))
+	}
+	f.Add([]byte{31, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, p []byte) { fuzzFinish(t, hybridNames, p) })
+}

@@ -109,6 +109,8 @@ func secretOf(s testServer) []byte {
 		return s.z
 	case *nistServer:
 		return s.z
+	case *hybridServer:
+		return s.kcl
 	}
 	return nil
 }

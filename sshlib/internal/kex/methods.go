@@ -57,6 +57,14 @@ var Methods = []Method{
 		Name: "diffie-hellman-group-exchange-sha256", Hash: crypto.SHA256, Spec: "RFC 4419",
 		Start: gexStart("diffie-hellman-group-exchange-sha256", crypto.SHA256),
 	},
+	{
+		Name: "mlkem768x25519-sha256", Hash: crypto.SHA256, Spec: "draft-ietf-sshm-mlkem-hybrid-kex", StringSecret: true,
+		Start: mlkemStart("mlkem768x25519-sha256", crypto.SHA256, ecdh.X25519()),
+	},
+	{
+		Name: "mlkem768nistp256-sha256", Hash: crypto.SHA256, Spec: "draft-ietf-sshm-mlkem-hybrid-kex", StringSecret: true,
+		Start: mlkemStart("mlkem768nistp256-sha256", crypto.SHA256, ecdh.P256()),
+	},
 }
 
 // Lookup returns the row for a wire name.

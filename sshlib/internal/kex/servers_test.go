@@ -40,6 +40,8 @@ var serverSpecs = map[string]struct {
 	"diffie-hellman-group18-sha512":        {crypto.SHA512, func(o srvOpts) testServer { return newDHServer(crypto.SHA512, 8192, o) }},
 	"diffie-hellman-group-exchange-sha1":   {crypto.SHA1, func(o srvOpts) testServer { return newGexServer(crypto.SHA1, o) }},
 	"diffie-hellman-group-exchange-sha256": {crypto.SHA256, func(o srvOpts) testServer { return newGexServer(crypto.SHA256, o) }},
+	"mlkem768x25519-sha256":                {crypto.SHA256, func(o srvOpts) testServer { return &hybridServer{hash: crypto.SHA256, o: o} }},
+	"mlkem768nistp256-sha256":              {crypto.SHA256, func(o srvOpts) testServer { return &hybridServer{hash: crypto.SHA256, p256: true, o: o} }},
 }
 
 // ecdhReply is SSH_MSG_KEX_ECDH_REPLY (RFC 5656 §4).
