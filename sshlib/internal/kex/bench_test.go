@@ -37,7 +37,7 @@ func BenchmarkClient(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				c := &benchConn{b: b, srv: serverSpecs[m.Name].new(srvOpts{})}
+				c := &benchConn{b: b, srv: newSrv(b, m.Name, srvOpts{})}
 				c.WritePacket(cl.First())
 				if _, err := cl.Finish(c, testMagics); err != nil {
 					b.Fatal(err)

@@ -33,7 +33,7 @@ func TestModpGroups(t *testing.T) {
 func TestDHBadF(t *testing.T) {
 	for i := range Methods {
 		m := &Methods[i]
-		srv, ok := serverSpecs[m.Name].new(srvOpts{}).(*dhServer)
+		srv, ok := newSrv(t, m.Name, srvOpts{}).(*dhServer)
 		if !ok {
 			continue
 		}
@@ -48,14 +48,14 @@ func TestDHBadF(t *testing.T) {
 				"-2":  tString([]byte{0xfe}),
 			}
 			for what, f := range bad {
-				_, err := runExchange(t, m, serverSpecs[m.Name].new(srvOpts{pub: f}), nil)
+				_, err := runExchange(t, m, newSrv(t, m.Name, srvOpts{pub: f}), nil)
 				if err == nil {
 					t.Fatalf("f = %s accepted", what)
 				}
 				checkKexError(t, m, err, ErrPeerValue)
 			}
 			// A non-minimal mpint is a format error, not a value error.
-			_, err := runExchange(t, m, serverSpecs[m.Name].new(srvOpts{pub: tString([]byte{0, 2})}), nil)
+			_, err := runExchange(t, m, newSrv(t, m.Name, srvOpts{pub: tString([]byte{0, 2})}), nil)
 			checkKexError(t, m, err, nil)
 		})
 	}

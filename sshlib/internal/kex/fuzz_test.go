@@ -75,7 +75,7 @@ func FuzzGexReply(f *testing.F) {
 	f.Fuzz(func(t *testing.T, p []byte) { fuzzFinishP(t, gexNames, gexParams, g, p) })
 }
 
-var hybridNames = []string{"mlkem768x25519-sha256", "mlkem768nistp256-sha256"}
+var hybridNames = []string{"mlkem768x25519-sha256", "mlkem768nistp256-sha256", "sntrup761x25519-sha512"}
 
 func FuzzHybridReply(f *testing.F) {
 	for _, name := range hybridNames {

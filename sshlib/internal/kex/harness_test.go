@@ -196,7 +196,7 @@ func fuzzFinishP(t *testing.T, names []string, params *Params, pkts ...[]byte) {
 func recordReplies(t testing.TB, name string, o srvOpts) [][]byte {
 	m, _ := Lookup(name)
 	var pkts [][]byte
-	if _, err := runExchange(t, m, serverSpecs[name].new(o), func(p []byte) []byte { pkts = append(pkts, p); return p }); err != nil {
+	if _, err := runExchange(t, m, newSrv(t, name, o), func(p []byte) []byte { pkts = append(pkts, p); return p }); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return pkts

@@ -6,6 +6,7 @@ import (
 	"crypto/mlkem"
 	"fmt"
 
+	"github.com/sshmatrix/sshmatrix/sshlib/internal/sntrup761"
 	"github.com/sshmatrix/sshmatrix/sshlib/internal/wire"
 )
 
@@ -92,5 +93,33 @@ func mlkemStart(name string, h crypto.Hash, curve ecdh.Curve) func(p *Params) (C
 			return nil, fail(name, "key generation", err)
 		}
 		return &oneRound{method: name, hash: h, step: "KEX_HYBRID_REPLY", a: a}, nil
+	}
+}
+
+// sntrupKEM is Streamlined NTRU Prime 761 over sshlib/internal/sntrup761.
+type sntrupKEM struct{ pk, sk []byte }
+
+func (k sntrupKEM) public() []byte      { return k.pk }
+func (k sntrupKEM) ciphertextSize() int { return sntrup761.CiphertextSize }
+func (k sntrupKEM) decapsulate(ct []byte) ([]byte, error) {
+	return sntrup761.Decapsulate(k.sk, ct)
+}
+
+// sntrupStart builds the Start function of sntrup761x25519-sha512 (RFC 9941,
+// formerly draft-ietf-sshm-ntruprime-ssh; OpenSSH's
+// sntrup761x25519-sha512@openssh.com is the same method): C_INIT = pk ||
+// X25519 public, S_REPLY = ct || X25519 public, K = string(SHA-512(ss ||
+// X25519 output)), in the KEX_ECDH_INIT/REPLY messages.
+func sntrupStart(name string) func(p *Params) (Client, error) {
+	return func(p *Params) (Client, error) {
+		pk, sk, err := sntrup761.GenerateKey(randReader(p))
+		if err != nil {
+			return nil, fail(name, "key generation", err)
+		}
+		a, err := newHybrid(crypto.SHA512, sntrupKEM{pk: pk, sk: sk}, ecdh.X25519(), p)
+		if err != nil {
+			return nil, fail(name, "key generation", err)
+		}
+		return &oneRound{method: name, hash: crypto.SHA512, step: "KEX_ECDH_REPLY", a: a}, nil
 	}
 }

@@ -18,7 +18,7 @@ func TestHybridLeadingZeroK(t *testing.T) {
 		}
 		n++
 		t.Run(m.Name, func(t *testing.T) {
-			srv := serverSpecs[m.Name].new(srvOpts{zeroK: true})
+			srv := newSrv(t, m.Name, srvOpts{zeroK: true})
 			res, err := runExchange(t, m, srv, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -60,14 +60,19 @@ func TestHybridBadReply(t *testing.T) {
 			x(rnd(1088), make([]byte, 65)),
 			x(rnd(1087), p256()), x(rnd(1089), p256()),
 		},
+		"sntrup761x25519-sha512": {
+			{}, rnd(1039), rnd(1039 + 31), rnd(1039 + 33), rnd(1088 + 32),
+			x(rnd(1039), make([]byte, 32)),
+		},
 	}
+	cases["sntrup761x25519-sha512@openssh.com"] = cases["sntrup761x25519-sha512"]
 	for name, replies := range cases {
 		m, ok := Lookup(name)
 		if !ok {
 			t.Fatalf("no row %s", name)
 		}
 		for _, r := range replies {
-			_, err := runExchange(t, m, serverSpecs[name].new(srvOpts{pub: r}), nil)
+			_, err := runExchange(t, m, newSrv(t, name, srvOpts{pub: r}), nil)
 			if err == nil {
 				t.Fatalf("%s: S_REPLY of %d bytes accepted", name, len(r))
 			}

@@ -7,23 +7,41 @@ import (
 	"crypto/rand"
 	"testing"
 
+	"github.com/sshmatrix/sshmatrix/sshlib/internal/sntrup761"
 	"golang.org/x/crypto/curve25519"
 )
 
-// hybridServer is the server side of draft-ietf-sshm-mlkem-hybrid-kex §2:
-// C_INIT = ek || C_PK, S_REPLY = ct || S_PK, K = string(HASH(K_PQ || K_CL)).
+// hybridServer is the server side of draft-ietf-sshm-mlkem-hybrid-kex §2
+// and RFC 9941 §2: C_INIT = pk || C_PK, S_REPLY = ct || S_PK,
+// K = string(HASH(K_PQ || K_CL)).
 type hybridServer struct {
-	hash crypto.Hash
-	p256 bool // classical half: P-256 instead of X25519
-	o    srvOpts
-	kcl  []byte
-	k, h []byte
+	hash  crypto.Hash
+	pkLen int                                           // KEM public key size
+	encap func(t testing.TB, pk []byte) (ss, ct []byte) // the KEM's server half
+	p256  bool                                          // classical half: P-256 instead of X25519
+	o     srvOpts
+	kcl   []byte
+	k, h  []byte
 }
 
-const (
-	tMLKEMEncapKeyLen = 1184 // FIPS 203, ML-KEM-768 ek
-	tMLKEMCtLen       = 1088
-)
+// mlkemEncap is ML-KEM-768 encapsulation (FIPS 203) with crypto/mlkem.
+func mlkemEncap(t testing.TB, pk []byte) ([]byte, []byte) {
+	ek, err := mlkem.NewEncapsulationKey768(pk)
+	if err != nil {
+		t.Fatalf("test server: ek: %v", err)
+	}
+	return ek.Encapsulate()
+}
+
+// sntrupEncap is sntrup761 encapsulation, from the sntrup761 package (whose
+// own tests check it against the NIST KATs).
+func sntrupEncap(t testing.TB, pk []byte) ([]byte, []byte) {
+	ct, ss, err := sntrup761.Encapsulate(rand.Reader, pk)
+	if err != nil {
+		t.Fatalf("test server: sntrup761: %v", err)
+	}
+	return ss, ct
+}
 
 func (s *hybridServer) handle(t testing.TB, msg []byte) [][]byte {
 	cinit := readInit(t, msg)
@@ -31,17 +49,14 @@ func (s *hybridServer) handle(t testing.TB, msg []byte) [][]byte {
 	if s.p256 {
 		ecLen = 65
 	}
-	if len(cinit) != tMLKEMEncapKeyLen+ecLen {
+	if len(cinit) != s.pkLen+ecLen {
 		t.Fatalf("test server: C_INIT of %d bytes", len(cinit))
 	}
-	ek, err := mlkem.NewEncapsulationKey768(cinit[:tMLKEMEncapKeyLen])
-	if err != nil {
-		t.Fatalf("test server: ek: %v", err)
-	}
-	cpub := cinit[tMLKEMEncapKeyLen:]
+	cpub := cinit[s.pkLen:]
 	var sreply, kh []byte
+	var err error
 	for {
-		kpq, ct := ek.Encapsulate()
+		kpq, ct := s.encap(t, cinit[:s.pkLen])
 		var spub []byte
 		if s.p256 {
 			sk, _ := ecdh.P256().GenerateKey(rand.Reader)

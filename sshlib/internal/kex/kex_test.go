@@ -82,7 +82,7 @@ func TestLeadingZeroSecret(t *testing.T) {
 			continue
 		}
 		t.Run(m.Name, func(t *testing.T) {
-			srv := serverSpecs[m.Name].new(srvOpts{zeroSecret: true})
+			srv := newSrv(t, m.Name, srvOpts{zeroSecret: true})
 			res, err := runExchange(t, m, srv, nil)
 			if err != nil {
 				t.Fatalf("Finish: %v", err)
@@ -123,14 +123,14 @@ func TestWrongMessage(t *testing.T) {
 	for i := range Methods {
 		m := &Methods[i]
 		t.Run(m.Name, func(t *testing.T) {
-			srv := serverSpecs[m.Name].new(srvOpts{})
+			srv := newSrv(t, m.Name, srvOpts{})
 			_, err := runExchange(t, m, srv, func(p []byte) []byte {
 				q := append([]byte(nil), p...)
 				q[0] = 20 // KEXINIT
 				return q
 			})
 			checkKexError(t, m, err, ErrUnexpected)
-			_, err = runExchange(t, m, serverSpecs[m.Name].new(srvOpts{}), func(p []byte) []byte { return nil })
+			_, err = runExchange(t, m, newSrv(t, m.Name, srvOpts{}), func(p []byte) []byte { return nil })
 			checkKexError(t, m, err, ErrUnexpected)
 		})
 	}
@@ -142,7 +142,7 @@ func TestTruncatedAndTrailing(t *testing.T) {
 	for i := range Methods {
 		m := &Methods[i]
 		t.Run(m.Name, func(t *testing.T) {
-			srv := serverSpecs[m.Name].new(srvOpts{})
+			srv := newSrv(t, m.Name, srvOpts{})
 			var pkts [][]byte
 			_, err := runExchange(t, m, srv, func(p []byte) []byte { pkts = append(pkts, p); return p })
 			if err != nil {
@@ -156,13 +156,13 @@ func TestTruncatedAndTrailing(t *testing.T) {
 					func(n int) int { return n / 2 }, func(n int) int { return n - 1 },
 				}
 				for ci, cut := range cuts {
-					_, err := runExchange(t, m, serverSpecs[m.Name].new(srvOpts{}), nthMutator(pi, func(p []byte) []byte { return p[:cut(len(p))] }))
+					_, err := runExchange(t, m, newSrv(t, m.Name, srvOpts{}), nthMutator(pi, func(p []byte) []byte { return p[:cut(len(p))] }))
 					if err == nil {
 						t.Fatalf("packet %d cut %d accepted", pi, ci)
 					}
 					checkKexError(t, m, err, nil)
 				}
-				_, err := runExchange(t, m, serverSpecs[m.Name].new(srvOpts{}), nthMutator(pi, func(p []byte) []byte { return append(p, 0) }))
+				_, err := runExchange(t, m, newSrv(t, m.Name, srvOpts{}), nthMutator(pi, func(p []byte) []byte { return append(p, 0) }))
 				if err == nil {
 					t.Fatalf("packet %d with a trailing byte accepted", pi)
 				}
@@ -205,7 +205,7 @@ func TestBadECPoints(t *testing.T) {
 	for name, pubs := range cases {
 		m, _ := Lookup(name)
 		for _, pub := range pubs {
-			_, err := runExchange(t, m, serverSpecs[name].new(srvOpts{pub: pub}), nil)
+			_, err := runExchange(t, m, newSrv(t, name, srvOpts{pub: pub}), nil)
 			if err == nil {
 				t.Fatalf("%s: server value %x accepted", name, pub)
 			}
@@ -226,7 +226,7 @@ func ecdh256Compressed() []byte {
 func TestNoMagics(t *testing.T) {
 	m := &Methods[0]
 	cl, _ := m.Start(&Params{})
-	_, err := cl.Finish(&testConn{t: t, srv: serverSpecs[m.Name].new(srvOpts{})}, nil)
+	_, err := cl.Finish(&testConn{t: t, srv: newSrv(t, m.Name, srvOpts{})}, nil)
 	checkKexError(t, m, err, nil)
 	if !errors.Is(err, errNoMagics) {
 		t.Fatal(err)

@@ -65,6 +65,15 @@ var Methods = []Method{
 		Name: "mlkem768nistp256-sha256", Hash: crypto.SHA256, Spec: "draft-ietf-sshm-mlkem-hybrid-kex", StringSecret: true,
 		Start: mlkemStart("mlkem768nistp256-sha256", crypto.SHA256, ecdh.P256()),
 	},
+	{
+		Name: "sntrup761x25519-sha512", Hash: crypto.SHA512, Spec: "RFC 9941", StringSecret: true,
+		Start: sntrupStart("sntrup761x25519-sha512"),
+	},
+	{
+		// OpenSSH's name for the same method, from before its standardisation.
+		Name: "sntrup761x25519-sha512@openssh.com", Hash: crypto.SHA512, Spec: "RFC 9941", StringSecret: true,
+		Start: sntrupStart("sntrup761x25519-sha512@openssh.com"),
+	},
 }
 
 // Lookup returns the row for a wire name.

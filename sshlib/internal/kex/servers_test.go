@@ -40,8 +40,28 @@ var serverSpecs = map[string]struct {
 	"diffie-hellman-group18-sha512":        {crypto.SHA512, func(o srvOpts) testServer { return newDHServer(crypto.SHA512, 8192, o) }},
 	"diffie-hellman-group-exchange-sha1":   {crypto.SHA1, func(o srvOpts) testServer { return newGexServer(crypto.SHA1, o) }},
 	"diffie-hellman-group-exchange-sha256": {crypto.SHA256, func(o srvOpts) testServer { return newGexServer(crypto.SHA256, o) }},
-	"mlkem768x25519-sha256":                {crypto.SHA256, func(o srvOpts) testServer { return &hybridServer{hash: crypto.SHA256, o: o} }},
-	"mlkem768nistp256-sha256":              {crypto.SHA256, func(o srvOpts) testServer { return &hybridServer{hash: crypto.SHA256, p256: true, o: o} }},
+	"mlkem768x25519-sha256": {crypto.SHA256, func(o srvOpts) testServer {
+		return &hybridServer{hash: crypto.SHA256, pkLen: 1184, encap: mlkemEncap, o: o}
+	}},
+	"mlkem768nistp256-sha256": {crypto.SHA256, func(o srvOpts) testServer {
+		return &hybridServer{hash: crypto.SHA256, pkLen: 1184, encap: mlkemEncap, p256: true, o: o}
+	}},
+	"sntrup761x25519-sha512": {crypto.SHA512, func(o srvOpts) testServer {
+		return &hybridServer{hash: crypto.SHA512, pkLen: 1158, encap: sntrupEncap, o: o}
+	}},
+	"sntrup761x25519-sha512@openssh.com": {crypto.SHA512, func(o srvOpts) testServer {
+		return &hybridServer{hash: crypto.SHA512, pkLen: 1158, encap: sntrupEncap, o: o}
+	}},
+}
+
+// newSrv returns the test server for a method, failing the test if there is none.
+func newSrv(t testing.TB, name string, o srvOpts) testServer {
+	t.Helper()
+	spec, ok := serverSpecs[name]
+	if !ok {
+		t.Fatalf("no test server for %s", name)
+	}
+	return spec.new(o)
 }
 
 // ecdhReply is SSH_MSG_KEX_ECDH_REPLY (RFC 5656 §4).
