@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdh"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -28,6 +29,23 @@ func TestRegistry(t *testing.T) {
 		}
 		if got, ok := Lookup(m.Name); !ok || got != m {
 			t.Errorf("Lookup(%q) = %v, %v", m.Name, got, ok)
+		}
+	}
+	for name := range serverSpecs {
+		if !seen[name] {
+			t.Errorf("%s: test server but no row in Methods", name)
+		}
+	}
+	if len(Methods) != 16 {
+		t.Errorf("%d rows, want the 16 methods of the contract", len(Methods))
+	}
+	insecure := map[string]bool{"diffie-hellman-group1-sha1": true, "diffie-hellman-group14-sha1": true, "diffie-hellman-group-exchange-sha1": true}
+	for _, m := range Methods {
+		if m.Insecure != insecure[m.Name] {
+			t.Errorf("%s: Insecure = %v", m.Name, m.Insecure)
+		}
+		if m.StringSecret != (strings.HasPrefix(m.Name, "mlkem") || strings.HasPrefix(m.Name, "sntrup")) {
+			t.Errorf("%s: StringSecret = %v", m.Name, m.StringSecret)
 		}
 	}
 	if _, ok := Lookup("no-such-kex"); ok {
@@ -78,9 +96,6 @@ func checkResult(t *testing.T, m *Method, srv testServer, res *Result) {
 func TestLeadingZeroSecret(t *testing.T) {
 	for i := range Methods {
 		m := &Methods[i]
-		if skipSlow(m) {
-			continue
-		}
 		t.Run(m.Name, func(t *testing.T) {
 			srv := newSrv(t, m.Name, srvOpts{zeroSecret: true})
 			res, err := runExchange(t, m, srv, nil)
@@ -114,10 +129,6 @@ func secretOf(s testServer) []byte {
 	}
 	return nil
 }
-
-// skipSlow reports methods whose steering loop would be too slow for the
-// default test run; none so far.
-func skipSlow(m *Method) bool { return false }
 
 func TestWrongMessage(t *testing.T) {
 	for i := range Methods {
