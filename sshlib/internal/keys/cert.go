@@ -127,10 +127,16 @@ func parseCertificate(name string, blob []byte, r *wire.Reader) (PublicKey, erro
 func parseStrings(b []byte) ([]string, error) {
 	var out []string
 	r := wire.NewReader(b)
+	// A failed read consumes nothing, so stop at the first error rather
+	// than loop on the same bytes.
 	for r.Len() > 0 {
-		out = append(out, r.Text("principal"))
+		p := r.Text("principal")
+		if r.Err() != nil {
+			return nil, r.Err()
+		}
+		out = append(out, p)
 	}
-	return out, r.Err()
+	return out, nil
 }
 
 // parseOptions reads a sequence of (string name, string data). Each name may
