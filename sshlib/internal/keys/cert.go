@@ -153,7 +153,7 @@ func parseOptions(field string, b []byte) ([]CertOption, error) {
 		}
 		for _, o := range out {
 			if o.Name == name {
-				return nil, fmt.Errorf("%s: duplicate %q", field, printable(name))
+				return nil, fmt.Errorf("%s: duplicate \"%s\"", field, printable(name))
 			}
 		}
 		out = append(out, CertOption{Name: name, Data: append([]byte(nil), data...)})
@@ -236,10 +236,10 @@ func CheckHostCertificate(cert *Certificate, host string, authorities []PublicKe
 		}
 	}
 	if !matched {
-		return certErr(cert, ErrCertPrincipal, "%q", printable(host))
+		return certErr(cert, ErrCertPrincipal, `"%s"`, printable(host))
 	}
 	if len(cert.CriticalOptions) != 0 {
-		return certErr(cert, ErrCertCriticalOption, "%q", printable(cert.CriticalOptions[0].Name))
+		return certErr(cert, ErrCertCriticalOption, `"%s"`, printable(cert.CriticalOptions[0].Name))
 	}
 	return nil
 }
