@@ -33,7 +33,7 @@ declare -A OPENSSH=([bullseye]=8.4p1 [bookworm]=9.2p1 [trixie]=10.0p2 [sid]=10.6
 declare -A DROPBEAR=([bullseye]=2020.81 [bookworm]=2022.83 [trixie]=2025.89 [sid]=2026.94)
 declare -A TINYSSH=([bullseye]=20190101 [bookworm]=20230101 [trixie]=20250501 [sid]=20261001)
 # Dropbear profiles compiled from source: suite -> profiles.
-declare -A PROFILES=([bookworm]="legacy sha2-only" [trixie]="legacy sha2-only pq-only" [sid]="legacy sha2-only pq-only")
+declare -A PROFILES=([bookworm]="legacy sha2-only" [sid]="legacy sha2-only pq-only")
 
 T0=$(date +%s)
 log() { printf '[images +%3ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
@@ -52,7 +52,7 @@ preflight() {
         log "installing debootstrap (apt-get)"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
     fi
-    mkdir -p "$WORK/logs"
+    mkdir -p "$WORK/logs" "$WORK/ctx"
 }
 
 base_tag() { # base_tag SUITE: the tag the base image of SUITE has (or will have)
@@ -85,6 +85,7 @@ make_base() { # make_base SUITE
 helper_bin() { # the static helper binary copied into the dropbear and tinyssh images
     local out="$WORK/helper/sshmatrix-helper"
     mkdir -p "$WORK/helper"
+    log "go build dockerfiles/helper (sshmatrix-helper)" >&2
     (cd "$REPO" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags='-s -w' -o "$out" ./dockerfiles/helper)
     echo "$out"
 }
@@ -99,15 +100,17 @@ context() { # context FLAVOUR DIR: assemble a build context
     case $flavour in dropbear | tinyssh) cp "$HELPER" "$ctx/common/sshmatrix-helper" ;; esac
 }
 
-finish() { # finish TAG EXPECTED_VERSION: check the version, record package versions in a label
-    local tag=$1 want=$2 out got pkgs
+finish() { # finish TAG FLAVOUR VERSION SUITE PROFILE HASH: check the version, then label
+    local tag=$1 flavour=$2 want=$3 suite=$4 profile=$5 h=$6 out got pkgs
     out=$(docker run --rm --label org.sshmatrix=1 --entrypoint /bin/cat "$tag.partial" \
         /etc/sshmatrix/version /etc/sshmatrix/packages.txt)
     got=$(head -1 <<<"$out")
     pkgs=$(tail -n +2 <<<"$out" | tr '\n' ' ' | sed 's/ $//')
     [ "$got" = "$want" ] || die "$tag: built version is '$got', expected '$want' (has the Debian suite moved on? update the table in $0 and the inventory)"
-    printf 'FROM %s\nLABEL org.sshmatrix.packages="%s"\n' "$tag.partial" "$pkgs" |
-        docker build -q -t "$tag" - >/dev/null
+    # One LABEL instruction (each --label of docker build would be a step of its own).
+    printf 'FROM %s\nLABEL org.sshmatrix="1" org.sshmatrix.flavour="%s" org.sshmatrix.version="%s" org.sshmatrix.suite="%s" org.sshmatrix.profile="%s" org.sshmatrix.inputs="%s" org.sshmatrix.packages="%s"\n' \
+        "$tag.partial" "$flavour" "$want" "$suite" "$profile" "$h" "$pkgs" |
+        docker build -q -t "$tag" - >/dev/null 2>&1 || die "$tag: labelling failed"
     docker rmi "$tag.partial" >/dev/null
 }
 
@@ -138,25 +141,28 @@ build() { # build FLAVOUR SUITE [PROFILE]
     t=$(date +%s)
     touch "$WORK/built"
     log "$flavour $version ($suite, $profile): building $tag"
-    if ! docker build "${args[@]}" \
-        --label org.sshmatrix=1 --label "org.sshmatrix.flavour=$flavour" --label "org.sshmatrix.version=$version" \
-        --label "org.sshmatrix.suite=$suite" --label "org.sshmatrix.profile=$profile" --label "org.sshmatrix.inputs=$h" \
-        -t "$tag.partial" "$ctx" >"$WORK/logs/$flavour-$suite-$profile.log" 2>&1; then
+    if ! docker build "${args[@]}" -t "$tag.partial" "$ctx" >"$WORK/logs/$flavour-$suite-$profile.log" 2>&1; then
         tail -30 "$WORK/logs/$flavour-$suite-$profile.log"
         die "$flavour $suite $profile failed (log: $WORK/logs/$flavour-$suite-$profile.log)"
     fi
-    finish "$tag" "$version"
+    finish "$tag" "$flavour" "$version" "$suite" "$profile" "$h"
     log "$flavour $version ($suite, $profile): built $tag in $(($(date +%s) - t))s"
 }
 
 tag_of() { cat "$WORK/tag-$1-$2-$3"; }
 
+builder_ctx() { # builder_ctx SUITE DIR: the build context of the profile builder
+    rm -rf "$2" && mkdir -p "$2"
+    cp "$HERE/dropbear/builder.Dockerfile" "$2/Dockerfile"
+    cp -r "$HERE/dropbear/profiles" "$HERE/dropbear/build-profiles.sh" "$2/"
+}
+
 builder_tag() { # the Dropbear profile builder of SUITE
-    local suite=$1 ctx="$WORK/ctx/dropbear-builder-$suite" h
-    rm -rf "$ctx" && mkdir -p "$ctx"
-    cp "$HERE/dropbear/builder.Dockerfile" "$ctx/Dockerfile"
-    cp -r "$HERE/dropbear/profiles" "$HERE/dropbear/build-profiles.sh" "$ctx/"
+    local suite=$1 ctx h
+    ctx=$(mktemp -d "$WORK/ctx/tmp.XXXXXX")
+    builder_ctx "$suite" "$ctx"
     h=$(hash_of "$ctx" "$(base_tag "$suite")" "${PROFILES[$suite]}")
+    rm -rf "$ctx"
     echo "sshmatrix/dropbear-builder:${DROPBEAR[$suite]}-$h"
 }
 
@@ -164,11 +170,11 @@ build_builder() { # build_builder SUITE: compile the profiles of SUITE in one im
     local suite=$1 tag t
     tag=$(builder_tag "$suite")
     if have_image "$tag"; then log "dropbear builder $suite: up to date ($tag)"; return; fi
+    builder_ctx "$suite" "$WORK/ctx/dropbear-builder-$suite"
     t=$(date +%s)
     touch "$WORK/built"
     log "dropbear builder $suite: apt-get source dropbear, compile profiles: ${PROFILES[$suite]} (log: $WORK/logs/builder-$suite.log)"
-    if ! docker build --build-arg "BASE=$(base_tag "$suite")" --build-arg "PROFILES=${PROFILES[$suite]}" \
-        --label org.sshmatrix=1 --label org.sshmatrix.flavour=dropbear-builder --label "org.sshmatrix.suite=$suite" \
+    if ! docker build --build-arg "BASE=$(base_tag "$suite")" --build-arg "SUITE=$suite" --build-arg "PROFILES=${PROFILES[$suite]}" \
         -t "$tag" "$WORK/ctx/dropbear-builder-$suite" >"$WORK/logs/builder-$suite.log" 2>&1; then
         tail -40 "$WORK/logs/builder-$suite.log"
         die "dropbear builder $suite failed"

@@ -9,7 +9,8 @@ done
 [ -z "$missing" ] && exit 0
 echo "sshmatrix: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Debian's mirror snapshot may be older than the Release files' Valid-Until.
+apt-get -o Acquire::Check-Valid-Until=false update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
 apt-get clean
 rm -rf /var/lib/apt/lists/*
