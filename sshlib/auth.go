@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sshmatrix/sshmatrix/sshlib/internal/keys"
 	"github.com/sshmatrix/sshmatrix/sshlib/internal/wire"
 )
 
@@ -503,11 +504,11 @@ func (a *authConn) pubkeyAlgorithms(s Signer) []string {
 	return algs[:1]
 }
 
-// insecureSigAlg reports SHA-1 RSA and DSA signatures.
+// insecureSigAlg reports SHA-1 RSA and DSA signatures: the registry's
+// Insecure rows.
 func insecureSigAlg(alg string) bool {
-	switch sigAlgBase(alg) {
-	case "ssh-rsa", "ssh-dss":
-		return true
+	if a, ok := keys.Lookup(alg); ok {
+		return a.Insecure
 	}
 	return false
 }
@@ -521,17 +522,19 @@ func isRSAAlg(alg string) bool {
 }
 
 // sigAlgBase maps a certificate algorithm to the signature algorithm it
-// uses, the name server-sig-algs lists (OpenSSH PROTOCOL.certkeys).
+// uses, the name server-sig-algs lists (RFC 8308 §3.1, PROTOCOL.certkeys).
 func sigAlgBase(alg string) string {
+	if a, ok := keys.Lookup(alg); ok {
+		return a.SigName
+	}
+	// Security-key algorithms are not in the registry; their certificate
+	// names drop the @openssh.com of the plain name.
 	base, ok := strings.CutSuffix(alg, "-cert-v01@openssh.com")
 	if !ok {
 		return alg
 	}
-	switch base {
-	case "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519":
-		return "sk-ssh-ed25519@openssh.com"
-	case "sk-ecdsa-sha2-nistp256@openssh.com", "sk-ecdsa-sha2-nistp256":
-		return "sk-ecdsa-sha2-nistp256@openssh.com"
+	if strings.HasPrefix(base, "sk-") {
+		return base + "@openssh.com"
 	}
 	return base
 }

@@ -2,6 +2,7 @@ package sshlib
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,53 @@ import (
 // Signer holds a private key (or a certificate and its key) for publickey
 // authentication (RFC 4252 §7).
 type Signer = keys.Signer
+
+// Certificate is an OpenSSH certificate (PROTOCOL.certkeys); ParsePublicKey
+// returns one for a certificate blob.
+type Certificate = keys.Certificate
+
+// ErrPassphraseNeeded is wrapped by the error of ParsePrivateKey for an
+// encrypted key file; ErrBadPassphrase by that of
+// ParsePrivateKeyWithPassphrase for a wrong passphrase.
+var (
+	ErrPassphraseNeeded = keys.ErrPassphraseNeeded
+	ErrBadPassphrase    = keys.ErrBadPassphrase
+)
+
+// ParsePrivateKey reads a private key file, OpenSSH or PEM format.
+func ParsePrivateKey(pemBytes []byte) (Signer, error) { return keys.ParsePrivateKey(pemBytes) }
+
+// ParsePrivateKeyWithPassphrase reads an encrypted private key file.
+func ParsePrivateKeyWithPassphrase(pemBytes, passphrase []byte) (Signer, error) {
+	return keys.ParsePrivateKeyWithPassphrase(pemBytes, passphrase)
+}
+
+// NewSigner wraps an ed25519, ECDSA, RSA or DSA private key from the
+// standard library.
+func NewSigner(key crypto.PrivateKey) (Signer, error) { return keys.NewSigner(key) }
+
+// NewCertSigner pairs a user certificate (a *Certificate, as
+// ParsePublicKey or ParseAuthorizedKey return for a -cert.pub file) with the
+// signer of its key; the server sees the certificate.
+func NewCertSigner(cert PublicKey, s Signer) (Signer, error) {
+	c, ok := cert.(*keys.Certificate)
+	if !ok {
+		return nil, fmt.Errorf("sshlib: NewCertSigner: %s is not a certificate", cert.Type())
+	}
+	return keys.NewCertSigner(c, s)
+}
+
+// ParseAuthorizedKey parses one line of an authorized_keys or .pub file:
+// options (returned in prefix), the key and its comment.
+func ParseAuthorizedKey(line []byte) (key PublicKey, prefix, comment string, err error) {
+	return keys.ParseAuthorizedKey(line)
+}
+
+// MarshalAuthorizedKey formats key as an authorized_keys line.
+func MarshalAuthorizedKey(key PublicKey) []byte { return keys.MarshalAuthorizedKey(key) }
+
+// FingerprintSHA256 is the OpenSSH SHA256 fingerprint of a key.
+func FingerprintSHA256(key PublicKey) string { return keys.FingerprintSHA256(key) }
 
 // keyAlgorithms lists the signature algorithms a key of format keyType
 // can make, best first (RFC 8332 §3 for RSA; PROTOCOL.certkeys for the
