@@ -58,6 +58,8 @@ func (q *pktQueue) close() {
 	q.mu.Unlock()
 }
 
+var errFakeClosed = errors.New("sshlib: fake connection closed")
+
 // fakeTransport is the client end of an in-memory connection. It
 // implements clientTransport; the test drives the other end.
 type fakeTransport struct {
@@ -78,7 +80,7 @@ func (f *fakeTransport) writePacket(p []byte) error { return f.toServer.put(p) }
 func (f *fakeTransport) readPacket() ([]byte, error) {
 	p, err := f.toClient.get()
 	if err != nil {
-		return nil, errors.New("sshlib: fake connection closed")
+		return nil, errFakeClosed
 	}
 	return p, nil
 }
