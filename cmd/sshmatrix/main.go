@@ -17,6 +17,10 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: sshmatrix <command> [flags]\n\ncommands:\n  algorithms [--json]   list the algorithms sshlib supports")
 		return 2
 	}
+	switch args[0] {
+	case "ssh":
+		return runSSH(args[1:])
+	}
 	fmt.Fprintf(os.Stderr, "sshmatrix: unknown command %q\n", args[0])
 	return 2
 }
