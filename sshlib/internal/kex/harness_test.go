@@ -111,7 +111,12 @@ func (c *testConn) ReadPacket() ([]byte, error) {
 // runExchange starts m's client, sends First through srv and finishes.
 func runExchange(t testing.TB, m *Method, srv testServer, mutate func([]byte) []byte) (*Result, error) {
 	t.Helper()
-	cl, err := m.Start(&Params{})
+	return runExchangeP(t, m, &Params{}, srv, mutate)
+}
+
+func runExchangeP(t testing.TB, m *Method, p *Params, srv testServer, mutate func([]byte) []byte) (*Result, error) {
+	t.Helper()
+	cl, err := m.Start(p)
 	if err != nil {
 		t.Fatalf("%s: Start: %v", m.Name, err)
 	}
@@ -163,16 +168,20 @@ func (c *replayConn) ReadPacket() ([]byte, error) {
 // fuzzFinish feeds pkts to a fresh client of each named method: it must
 // return a *Error or a complete Result, and never panic.
 func fuzzFinish(t *testing.T, names []string, pkts ...[]byte) {
+	fuzzFinishP(t, names, &Params{}, pkts...)
+}
+
+func fuzzFinishP(t *testing.T, names []string, params *Params, pkts ...[]byte) {
 	for _, name := range names {
 		m, ok := Lookup(name)
 		if !ok {
 			t.Fatalf("no method %s", name)
 		}
-		cl, err := m.Start(&Params{})
+		cl, err := m.Start(params)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := cl.Finish(&replayConn{pkts: pkts}, testMagics)
+		res, err := cl.Finish(&replayConn{pkts: append([][]byte(nil), pkts...)}, testMagics)
 		if err != nil {
 			checkKexError(t, m, err, nil)
 			continue
@@ -187,7 +196,7 @@ func fuzzFinish(t *testing.T, names []string, pkts ...[]byte) {
 func recordReplies(t testing.TB, name string, o srvOpts) [][]byte {
 	m, _ := Lookup(name)
 	var pkts [][]byte
-	if _, err := runExchange(t, m, serverSpecs[name].new(o), func(p []byte) []byte { pkts = append(pkts, p); return p }); err != nil {
+	if _, err := runExchange(t, m, newSrv(t, name, o), func(p []byte) []byte { pkts = append(pkts, p); return p }); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return pkts

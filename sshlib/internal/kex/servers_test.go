@@ -28,11 +28,40 @@ var serverSpecs = map[string]struct {
 	hash crypto.Hash
 	new  func(o srvOpts) testServer
 }{
-	"curve25519-sha256":            {crypto.SHA256, func(o srvOpts) testServer { return &x25519Server{hash: crypto.SHA256, o: o} }},
-	"curve25519-sha256@libssh.org": {crypto.SHA256, func(o srvOpts) testServer { return &x25519Server{hash: crypto.SHA256, o: o} }},
-	"ecdh-sha2-nistp256":           {crypto.SHA256, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P256(), hash: crypto.SHA256, o: o} }},
-	"ecdh-sha2-nistp384":           {crypto.SHA384, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P384(), hash: crypto.SHA384, o: o} }},
-	"ecdh-sha2-nistp521":           {crypto.SHA512, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P521(), hash: crypto.SHA512, o: o} }},
+	"curve25519-sha256":                    {crypto.SHA256, func(o srvOpts) testServer { return &x25519Server{hash: crypto.SHA256, o: o} }},
+	"curve25519-sha256@libssh.org":         {crypto.SHA256, func(o srvOpts) testServer { return &x25519Server{hash: crypto.SHA256, o: o} }},
+	"ecdh-sha2-nistp256":                   {crypto.SHA256, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P256(), hash: crypto.SHA256, o: o} }},
+	"ecdh-sha2-nistp384":                   {crypto.SHA384, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P384(), hash: crypto.SHA384, o: o} }},
+	"ecdh-sha2-nistp521":                   {crypto.SHA512, func(o srvOpts) testServer { return &nistServer{curve: ecdh.P521(), hash: crypto.SHA512, o: o} }},
+	"diffie-hellman-group1-sha1":           {crypto.SHA1, func(o srvOpts) testServer { return newDHServer(crypto.SHA1, 1024, o) }},
+	"diffie-hellman-group14-sha1":          {crypto.SHA1, func(o srvOpts) testServer { return newDHServer(crypto.SHA1, 2048, o) }},
+	"diffie-hellman-group14-sha256":        {crypto.SHA256, func(o srvOpts) testServer { return newDHServer(crypto.SHA256, 2048, o) }},
+	"diffie-hellman-group16-sha512":        {crypto.SHA512, func(o srvOpts) testServer { return newDHServer(crypto.SHA512, 4096, o) }},
+	"diffie-hellman-group18-sha512":        {crypto.SHA512, func(o srvOpts) testServer { return newDHServer(crypto.SHA512, 8192, o) }},
+	"diffie-hellman-group-exchange-sha1":   {crypto.SHA1, func(o srvOpts) testServer { return newGexServer(crypto.SHA1, o) }},
+	"diffie-hellman-group-exchange-sha256": {crypto.SHA256, func(o srvOpts) testServer { return newGexServer(crypto.SHA256, o) }},
+	"mlkem768x25519-sha256": {crypto.SHA256, func(o srvOpts) testServer {
+		return &hybridServer{hash: crypto.SHA256, pkLen: 1184, encap: mlkemEncap, o: o}
+	}},
+	"mlkem768nistp256-sha256": {crypto.SHA256, func(o srvOpts) testServer {
+		return &hybridServer{hash: crypto.SHA256, pkLen: 1184, encap: mlkemEncap, p256: true, o: o}
+	}},
+	"sntrup761x25519-sha512": {crypto.SHA512, func(o srvOpts) testServer {
+		return &hybridServer{hash: crypto.SHA512, pkLen: 1158, encap: sntrupEncap, o: o}
+	}},
+	"sntrup761x25519-sha512@openssh.com": {crypto.SHA512, func(o srvOpts) testServer {
+		return &hybridServer{hash: crypto.SHA512, pkLen: 1158, encap: sntrupEncap, o: o}
+	}},
+}
+
+// newSrv returns the test server for a method, failing the test if there is none.
+func newSrv(t testing.TB, name string, o srvOpts) testServer {
+	t.Helper()
+	spec, ok := serverSpecs[name]
+	if !ok {
+		t.Fatalf("no test server for %s", name)
+	}
+	return spec.new(o)
 }
 
 // ecdhReply is SSH_MSG_KEX_ECDH_REPLY (RFC 5656 §4).

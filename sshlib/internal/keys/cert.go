@@ -127,10 +127,16 @@ func parseCertificate(name string, blob []byte, r *wire.Reader) (PublicKey, erro
 func parseStrings(b []byte) ([]string, error) {
 	var out []string
 	r := wire.NewReader(b)
+	// A failed read consumes nothing, so stop at the first error rather
+	// than loop on the same bytes.
 	for r.Len() > 0 {
-		out = append(out, r.Text("principal"))
+		p := r.Text("principal")
+		if r.Err() != nil {
+			return nil, r.Err()
+		}
+		out = append(out, p)
 	}
-	return out, r.Err()
+	return out, nil
 }
 
 // parseOptions reads a sequence of (string name, string data). Each name may
@@ -147,7 +153,7 @@ func parseOptions(field string, b []byte) ([]CertOption, error) {
 		}
 		for _, o := range out {
 			if o.Name == name {
-				return nil, fmt.Errorf("%s: duplicate %q", field, printable(name))
+				return nil, fmt.Errorf("%s: duplicate \"%s\"", field, printable(name))
 			}
 		}
 		out = append(out, CertOption{Name: name, Data: append([]byte(nil), data...)})
@@ -230,10 +236,10 @@ func CheckHostCertificate(cert *Certificate, host string, authorities []PublicKe
 		}
 	}
 	if !matched {
-		return certErr(cert, ErrCertPrincipal, "%q", printable(host))
+		return certErr(cert, ErrCertPrincipal, `"%s"`, printable(host))
 	}
 	if len(cert.CriticalOptions) != 0 {
-		return certErr(cert, ErrCertCriticalOption, "%q", printable(cert.CriticalOptions[0].Name))
+		return certErr(cert, ErrCertCriticalOption, `"%s"`, printable(cert.CriticalOptions[0].Name))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -112,6 +113,12 @@ func publicKeyFromCrypto(pub crypto.PublicKey) (PublicKey, error) {
 	}
 	k, err := ParsePublicKey(b.Bytes())
 	if err != nil {
+		// Same checks as for a peer's key (e.g. RSA below 1024 bits); report
+		// them as a signer failure rather than nesting a parse error.
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, &Error{Op: "sign", Alg: e.Alg, Err: e.Err}
+		}
 		return nil, &Error{Op: "sign", Err: err}
 	}
 	return k, nil

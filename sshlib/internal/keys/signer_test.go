@@ -93,6 +93,14 @@ func TestSignerAlgorithmLists(t *testing.T) {
 	if _, err := NewSigner("not a key"); !errors.Is(err, ErrUnknown) {
 		t.Errorf("NewSigner(string): %v", err)
 	}
+	// A signer's key gets the peer-key checks: RSA below 1024 bits is refused.
+	small := &rsa.PrivateKey{PublicKey: rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 511), E: 65537}}
+	small.N.Add(small.N, big.NewInt(1))
+	var e *Error
+	if _, err := NewSigner(small); !errors.Is(err, ErrBadKey) || !errors.As(err, &e) || e.Op != "sign" ||
+		err.Error() != "sshlib: sign ssh-rsa: malformed key: modulus is 512 bits, want 1024..16384" {
+		t.Errorf("NewSigner(512-bit rsa): %v", err)
+	}
 	if _, err := NewSigner((*rsa.PrivateKey)(nil)); !errors.Is(err, ErrUnknown) {
 		t.Errorf("NewSigner(nil rsa): %v", err)
 	}
