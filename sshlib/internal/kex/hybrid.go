@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/sshmatrix/sshmatrix/sshlib/internal/sntrup761"
-	"github.com/sshmatrix/sshmatrix/sshlib/internal/wire"
 )
 
 // kem is the client half of a key encapsulation mechanism: it publishes an
@@ -64,7 +63,9 @@ func (a *hybridAgreement) shared(reply []byte) ([]byte, error) {
 	d := a.hash.New()
 	d.Write(kpq)
 	d.Write(kcl)
-	return wire.NewBuilder(nil).String(d.Sum(nil)).Bytes(), nil
+	// K is a string here, not an mpint: the hybrid drafts hash the two
+	// secrets and send the digest as-is, leading zero bytes included.
+	return encodeHybridSecret(d.Sum(nil)), nil
 }
 
 // mlkem768 is ML-KEM-768 (FIPS 203) over crypto/mlkem.
