@@ -7,12 +7,16 @@ GO    ?= go
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 export TESTCONTAINERS_HOST_OVERRIDE ?= localhost
 
-.PHONY: all test unit vet fuzz-smoke
+# Server images: built from Debian's mirror by debootstrap (no registry); set
+# SSHMATRIX_BASE=slim to start from debian:<suite>-slim where a registry is reachable.
+export SSHMATRIX_BASE ?= debootstrap
+
+.PHONY: all test unit vet fuzz-smoke images containers-test clean-containers clean-images
 
 all: test
 
 ## test: every test (vet, unit tests with -race, container tests, smoke matrix)
-test: vet unit
+test: vet unit containers-test
 
 vet:
 	$(GO) vet ./...
@@ -20,3 +24,20 @@ vet:
 
 unit:
 	$(GO) test -race -count=1 ./sshlib/... ./cmd/...
+
+## images: the 12 server builds and the Dropbear profiles (nothing to do when built)
+images:
+	dockerfiles/build-images.sh openssh dropbear tinyssh
+
+## containers-test: start each server build and check it (needs Docker and the images)
+containers-test: images
+	$(GO) test -count=1 ./containers/...
+	@left=$$(docker ps -aq --filter label=org.sshmatrix=1); if [ -n "$$left" ]; then echo "leftover containers: $$left"; exit 1; fi
+
+## clean-containers: remove every sshmatrix container (label org.sshmatrix=1)
+clean-containers:
+	@ids=$$(docker ps -aq --filter label=org.sshmatrix=1); if [ -n "$$ids" ]; then docker rm -f $$ids; else echo "no sshmatrix containers"; fi
+
+## clean-images: remove every sshmatrix image (the next `make images` rebuilds them)
+clean-images: clean-containers
+	@ids=$$(docker images -q --filter label=org.sshmatrix=1 | sort -u); if [ -n "$$ids" ]; then docker rmi -f $$ids >/dev/null; echo "removed $$(echo $$ids | wc -w) images"; else echo "no sshmatrix images"; fi

@@ -11,32 +11,36 @@ import (
 // over internal/wire that rejects short and trailing bytes. The payloads
 // handed in start with the message number.
 
-// ErrProtocol is wrapped by every error for a message that breaks the
-// connection or authentication protocol: a malformed message, one that
-// names an unknown channel, data beyond the window.
+// ErrProtocol is wrapped by every *ProtocolError of the connection and
+// authentication layers: a malformed message, one that names an unknown
+// channel, data beyond the window.
 var ErrProtocol = errors.New("protocol violation")
 
-// ProtocolError is a peer message that the connection or authentication
-// layer cannot accept. It ends the connection.
-type ProtocolError struct {
-	Msg    byte   // message number
-	Detail string // what was wrong
-	Err    error  // ErrProtocol, possibly joined with a *wire.FieldError
+// violation is the Err of those errors: it prints only what was wrong and
+// matches ErrProtocol and, for a parse failure, the *wire.FieldError.
+type violation struct {
+	detail string
+	cause  error
 }
 
-func (e *ProtocolError) Error() string {
-	return fmt.Sprintf("sshlib: %s: %s", msgName(e.Msg), e.Detail)
-}
+func (v *violation) Error() string   { return v.detail }
+func (v *violation) Unwrap() []error { return []error{ErrProtocol, v.cause} }
 
-func (e *ProtocolError) Unwrap() error { return e.Err }
+// layerOf names the layer a message number belongs to (RFC 4250 §4.1.2).
+func layerOf(msg byte) string {
+	if msg >= msgServiceRequest && msg <= msgServiceAccept || msg >= msgUserAuthRequest && msg < msgGlobalRequest {
+		return "user authentication"
+	}
+	return "connection protocol"
+}
 
 func protoErr(msg byte, format string, args ...any) *ProtocolError {
-	return &ProtocolError{Msg: msg, Detail: fmt.Sprintf(format, args...), Err: ErrProtocol}
+	return &ProtocolError{Where: layerOf(msg), Msg: msg, Err: &violation{detail: msgName(msg) + ": " + fmt.Sprintf(format, args...)}}
 }
 
 // malformed wraps a parse failure of message msg.
 func malformed(msg byte, err error) *ProtocolError {
-	return &ProtocolError{Msg: msg, Detail: "malformed: " + err.Error(), Err: errors.Join(ErrProtocol, err)}
+	return &ProtocolError{Where: layerOf(msg), Msg: msg, Err: &violation{detail: msgName(msg) + ": malformed: " + err.Error(), cause: err}}
 }
 
 var connMsgNames = map[byte]string{

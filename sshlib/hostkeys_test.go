@@ -74,7 +74,7 @@ func TestKnownHostsPolicies(t *testing.T) {
 				}
 				return
 			}
-			var he *HostKeyError
+			var he *KnownHostsError
 			if !errors.As(err, &he) || he.Problem != tc.problem {
 				t.Fatalf("got %v, want problem %d", err, tc.problem)
 			}
@@ -100,7 +100,7 @@ func TestKnownHostsPolicies(t *testing.T) {
 	if err := strict("new.example:22", remote, keyB); err != nil {
 		t.Fatalf("key added by accept-new not found by strict: %v", err)
 	}
-	var he *HostKeyError
+	var he *KnownHostsError
 	if err := acceptNew("new.example:22", remote, keyA); !errors.As(err, &he) || he.Problem != HostKeyMismatch {
 		t.Fatalf("accept-new took a changed key: %v", err)
 	}

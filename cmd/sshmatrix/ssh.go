@@ -295,9 +295,9 @@ func readLine(r io.Reader) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// runSSH is the "ssh" subcommand.
-func runSSH(args []string) int {
-	return sshMain(context.Background(), args, os.Stdin, os.Stdout, os.Stderr)
+// cmdSSH is the "ssh" subcommand.
+func cmdSSH(args []string, stdout, stderr io.Writer) int {
+	return sshMain(context.Background(), args, os.Stdin, stdout, stderr)
 }
 
 func sshMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
