@@ -11,36 +11,22 @@ import (
 // over internal/wire that rejects short and trailing bytes. The payloads
 // handed in start with the message number.
 
-// ErrProtocol is wrapped by every *ProtocolError of the connection and
-// authentication layers: a malformed message, one that names an unknown
-// channel, data beyond the window.
+// ErrProtocol is wrapped by every error for a message that breaks the
+// connection or authentication protocol: a malformed message, one that
+// names an unknown channel, data beyond the window.
 var ErrProtocol = errors.New("protocol violation")
 
-// violation is the Err of those errors: it prints only what was wrong and
-// matches ErrProtocol and, for a parse failure, the *wire.FieldError.
-type violation struct {
-	detail string
-	cause  error
-}
-
-func (v *violation) Error() string   { return v.detail }
-func (v *violation) Unwrap() []error { return []error{ErrProtocol, v.cause} }
-
-// layerOf names the layer a message number belongs to (RFC 4250 §4.1.2).
-func layerOf(msg byte) string {
-	if msg >= msgServiceRequest && msg <= msgServiceAccept || msg >= msgUserAuthRequest && msg < msgGlobalRequest {
-		return "user authentication"
-	}
-	return "connection protocol"
-}
+// ProtocolError is a peer message that the connection or authentication
+// layer cannot accept. It ends the connection.
+// ProtocolError is defined in errors.go; the connection layer fills Detail.
 
 func protoErr(msg byte, format string, args ...any) *ProtocolError {
-	return &ProtocolError{Where: layerOf(msg), Msg: msg, Err: &violation{detail: msgName(msg) + ": " + fmt.Sprintf(format, args...)}}
+	return &ProtocolError{Where: msgName(msg), Msg: msg, Detail: fmt.Sprintf(format, args...), Err: ErrProtocol}
 }
 
 // malformed wraps a parse failure of message msg.
 func malformed(msg byte, err error) *ProtocolError {
-	return &ProtocolError{Where: layerOf(msg), Msg: msg, Err: &violation{detail: msgName(msg) + ": malformed: " + err.Error(), cause: err}}
+	return &ProtocolError{Where: msgName(msg), Msg: msg, Detail: "malformed: " + err.Error(), Err: errors.Join(ErrProtocol, err)}
 }
 
 var connMsgNames = map[byte]string{

@@ -61,6 +61,7 @@ type clientTransport interface {
 var newTransport = func(ctx context.Context, c net.Conn, cfg *Config, hostVerify func(PublicKey) error, hostname string) (clientTransport, error) {
 	t, err := newClientTransport(ctx, c, cfg, hostVerify, hostname)
 	if err != nil {
+		// Not the nil *transport: that would be a non-nil interface.
 		return nil, err
 	}
 	return t, nil

@@ -362,7 +362,7 @@ func TestXHostKeyPolicies(t *testing.T) {
 		}
 		return c
 	}
-	var he *KnownHostsError
+	var he *HostKeyError
 	// Strict: unknown host is refused.
 	if _, err := dialX(t, srv, &ClientConfig{Auth: auth, HostKeyCallback: cb(StrictHostKeyChecking)}); !errors.As(err, &he) || he.Problem != HostKeyUnknown {
 		t.Fatalf("strict, unknown host: %v", err)

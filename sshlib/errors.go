@@ -62,12 +62,16 @@ func (e *VersionError) Unwrap() error { return e.Err }
 // ProtocolError is a violation of the transport protocol by the server: a
 // message that is not allowed where it arrived, or one that does not parse.
 type ProtocolError struct {
-	Where string // e.g. "initial key exchange", "EXT_INFO"
-	Msg   byte   // message number, 0 if not applicable
-	Err   error
+	Where  string // e.g. "initial key exchange", "EXT_INFO", "CHANNEL_DATA"
+	Msg    byte   // message number, 0 if not applicable
+	Detail string // what was wrong, when Err alone does not say it
+	Err    error
 }
 
 func (e *ProtocolError) Error() string {
+	if e.Detail != "" {
+		return fmt.Sprintf("sshlib: protocol error in %s: %s", e.Where, e.Detail)
+	}
 	if e.Msg != 0 {
 		return fmt.Sprintf("sshlib: protocol error in %s: message %d: %v", e.Where, e.Msg, e.Err)
 	}
@@ -75,17 +79,19 @@ func (e *ProtocolError) Error() string {
 }
 func (e *ProtocolError) Unwrap() error { return e.Err }
 
-// HostKeyError is a failed host-key check: the signature over H, the
-// certificate, or the caller's trust decision.
-type HostKeyError struct {
+// HostAuthError is a failed server host authentication (RFC 4253 §8): the
+// signature over H does not verify, a host certificate is rejected, the key
+// changed in a re-exchange, or the caller's HostKeyCallback refused the key
+// (then Err is that callback's error, e.g. a *HostKeyError from known_hosts).
+type HostAuthError struct {
 	Algorithm string
 	Err       error
 }
 
-func (e *HostKeyError) Error() string {
-	return fmt.Sprintf("sshlib: host key (%s): %v", e.Algorithm, e.Err)
+func (e *HostAuthError) Error() string {
+	return fmt.Sprintf("sshlib: server host authentication (%s): %v", e.Algorithm, e.Err)
 }
-func (e *HostKeyError) Unwrap() error { return e.Err }
+func (e *HostAuthError) Unwrap() error { return e.Err }
 
 // Sentinel errors, matched with errors.Is.
 var (

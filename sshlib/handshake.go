@@ -369,21 +369,21 @@ func (t *transport) checkHostKey(alg string, res *kex.Result, first bool) error 
 	}
 	key, err := keys.ParsePublicKey(res.HostKey)
 	if err != nil {
-		return &HostKeyError{Algorithm: alg, Err: err}
+		return &HostAuthError{Algorithm: alg, Err: err}
 	}
 	if key.Type() != a.KeyType {
-		return &HostKeyError{Algorithm: alg, Err: fmt.Errorf("server sent a %s key for algorithm %s", key.Type(), alg)}
+		return &HostAuthError{Algorithm: alg, Err: fmt.Errorf("server sent a %s key for algorithm %s", key.Type(), alg)}
 	}
 	if err := keys.Verify(alg, key, res.H, res.Signature); err != nil {
-		return &HostKeyError{Algorithm: alg, Err: err}
+		return &HostAuthError{Algorithm: alg, Err: err}
 	}
 	if a.Cert && len(t.cfg.HostAuthorities) > 0 {
 		cert, ok := key.(*keys.Certificate)
 		if !ok {
-			return &HostKeyError{Algorithm: alg, Err: errors.New("certificate algorithm without a certificate")}
+			return &HostAuthError{Algorithm: alg, Err: errors.New("certificate algorithm without a certificate")}
 		}
 		if err := keys.CheckHostCertificate(cert, t.hostname, t.cfg.HostAuthorities, time.Now()); err != nil {
-			return &HostKeyError{Algorithm: alg, Err: err}
+			return &HostAuthError{Algorithm: alg, Err: err}
 		}
 	}
 	if !first {
@@ -391,13 +391,13 @@ func (t *transport) checkHostKey(alg string, res *kex.Result, first bool) error 
 		same := bytes.Equal(t.firstHostKey, res.HostKey)
 		t.mu.Unlock()
 		if !same {
-			return &HostKeyError{Algorithm: alg, Err: errors.New("host key changed during key re-exchange")}
+			return &HostAuthError{Algorithm: alg, Err: errors.New("host key changed during key re-exchange")}
 		}
 		return nil
 	}
 	if t.hostVerify != nil {
 		if err := t.hostVerify(key); err != nil {
-			return &HostKeyError{Algorithm: alg, Err: err}
+			return &HostAuthError{Algorithm: alg, Err: err}
 		}
 	}
 	t.mu.Lock()

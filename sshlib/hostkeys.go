@@ -52,10 +52,10 @@ type KnownHostKey struct {
 	Line        int
 }
 
-// KnownHostsError is a host key that KnownHosts or FixedHostKey rejected;
-// Dial returns it inside the transport's *HostKeyError. For a mismatch,
+// HostKeyError is a host key that KnownHosts or FixedHostKey rejected;
+// Dial returns it inside the transport's *HostAuthError. For a mismatch,
 // Known lists the keys on record, so both fingerprints are in the message.
-type KnownHostsError struct {
+type HostKeyError struct {
 	Problem     HostKeyProblem
 	Host        string
 	Type        string // the server's key type
@@ -64,7 +64,7 @@ type KnownHostsError struct {
 	Err         error // the underlying check's error, if any
 }
 
-func (e *KnownHostsError) Error() string {
+func (e *HostKeyError) Error() string {
 	switch e.Problem {
 	case HostKeyUnknown:
 		s := fmt.Sprintf("sshlib: host key for %s is unknown: server sent %s %s", e.Host, e.Type, e.Fingerprint)
@@ -86,7 +86,7 @@ func (e *KnownHostsError) Error() string {
 	return fmt.Sprintf("sshlib: host key for %s rejected: %s %s: %v", e.Host, e.Type, e.Fingerprint, e.Err)
 }
 
-func (e *KnownHostsError) Unwrap() error { return e.Err }
+func (e *HostKeyError) Unwrap() error { return e.Err }
 
 // DefaultKnownHostsFile is ~/.ssh/known_hosts.
 func DefaultKnownHostsFile() string {
@@ -122,9 +122,9 @@ func KnownHosts(policy HostKeyPolicy, files ...string) (HostKeyCallback, error) 
 func checkKnownHosts(policy HostKeyPolicy, files []string, hostname string, remote net.Addr, key PublicKey) error {
 	skey, err := ssh.ParsePublicKey(key.Marshal())
 	if err != nil {
-		return &KnownHostsError{Problem: HostKeyInvalid, Host: hostname, Type: key.Type(), Err: err}
+		return &HostKeyError{Problem: HostKeyInvalid, Host: hostname, Type: key.Type(), Err: err}
 	}
-	herr := &KnownHostsError{Host: hostname, Type: skey.Type(), Fingerprint: ssh.FingerprintSHA256(skey)}
+	herr := &HostKeyError{Host: hostname, Type: skey.Type(), Fingerprint: ssh.FingerprintSHA256(skey)}
 	var existing []string
 	for _, f := range files {
 		if _, err := os.Stat(f); err == nil {
@@ -241,7 +241,7 @@ func FixedHostKey(key PublicKey) HostKeyCallback {
 		if bytes.Equal(got.Marshal(), want) {
 			return nil
 		}
-		herr := &KnownHostsError{Problem: HostKeyMismatch, Host: hostname, Type: got.Type(), Fingerprint: fingerprint(got)}
+		herr := &HostKeyError{Problem: HostKeyMismatch, Host: hostname, Type: got.Type(), Fingerprint: fingerprint(got)}
 		herr.Known = []KnownHostKey{{Type: key.Type(), Fingerprint: fingerprint(key), File: "FixedHostKey"}}
 		return herr
 	}

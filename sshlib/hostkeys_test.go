@@ -78,7 +78,7 @@ func TestKnownHostsPolicies(t *testing.T) {
 				}
 				return
 			}
-			var he *KnownHostsError
+			var he *HostKeyError
 			if !errors.As(err, &he) || he.Problem != tc.problem {
 				t.Fatalf("got %v, want problem %d", err, tc.problem)
 			}
@@ -104,7 +104,7 @@ func TestKnownHostsPolicies(t *testing.T) {
 	if err := strict("new.example:22", remote, keyB); err != nil {
 		t.Fatalf("key added by accept-new not found by strict: %v", err)
 	}
-	var he *KnownHostsError
+	var he *HostKeyError
 	if err := acceptNew("known.example:2222", remote, keyRSA); err != nil {
 		t.Fatalf("accept-new refused a key of a new type: %v", err)
 	}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +22,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"algorithms", "list the algorithms sshlib supports (--json for machines)", cmdAlgorithms},
-		{"ssh", "run a command on a server with sshlib (ssh -h for flags)", cmdSSH},
+		{"ssh", "run a command on a server with sshlib: ssh [-i KEY] [-p PORT] [-o Name=Value] [-v] user@host [-- command]",
+			func(args []string, stdout, stderr io.Writer) int {
+				return sshMain(context.Background(), args, os.Stdin, stdout, stderr)
+			}},
 	}
 }
 

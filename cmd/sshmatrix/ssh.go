@@ -295,11 +295,6 @@ func readLine(r io.Reader) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// cmdSSH is the "ssh" subcommand.
-func cmdSSH(args []string, stdout, stderr io.Writer) int {
-	return sshMain(context.Background(), args, os.Stdin, stdout, stderr)
-}
-
 func sshMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o, err := parseSSHArgs(args, stderr)
 	if err != nil {
