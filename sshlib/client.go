@@ -59,7 +59,12 @@ type clientTransport interface {
 // newTransport starts the transport (RFC 4253) over c. It is a variable so
 // that tests of the layers above can replace it with a fake.
 var newTransport = func(ctx context.Context, c net.Conn, cfg *Config, hostVerify func(PublicKey) error, hostname string) (clientTransport, error) {
-	return newClientTransport(ctx, c, cfg, hostVerify, hostname)
+	t, err := newClientTransport(ctx, c, cfg, hostVerify, hostname)
+	if err != nil {
+		// Not the nil *transport: that would be a non-nil interface.
+		return nil, err
+	}
+	return t, nil
 }
 
 // Client is an authenticated SSH connection.

@@ -52,7 +52,8 @@ type KnownHostKey struct {
 	Line        int
 }
 
-// HostKeyError is a host key that KnownHosts rejected. For a mismatch,
+// HostKeyError is a host key that KnownHosts or FixedHostKey rejected;
+// Dial returns it inside the transport's *HostAuthError. For a mismatch,
 // Known lists the keys on record, so both fingerprints are in the message.
 type HostKeyError struct {
 	Problem     HostKeyProblem
@@ -66,7 +67,11 @@ type HostKeyError struct {
 func (e *HostKeyError) Error() string {
 	switch e.Problem {
 	case HostKeyUnknown:
-		return fmt.Sprintf("sshlib: host key for %s is unknown: server sent %s %s", e.Host, e.Type, e.Fingerprint)
+		s := fmt.Sprintf("sshlib: host key for %s is unknown: server sent %s %s", e.Host, e.Type, e.Fingerprint)
+		if len(e.Known) > 0 {
+			s += fmt.Sprintf(" (keys of other types are known, e.g. %s at %s:%d)", e.Known[0].Type, e.Known[0].File, e.Known[0].Line)
+		}
+		return s
 	case HostKeyMismatch:
 		var known []string
 		for _, k := range e.Known {
@@ -152,13 +157,19 @@ func checkKnownHosts(policy HostKeyPolicy, files []string, hostname string, remo
 		herr.Problem = HostKeyRevoked
 		herr.Known = []KnownHostKey{knownKey(rerr.Revoked)}
 		return herr
-	case errors.As(err, &kerr) && len(kerr.Want) > 0:
+	case errors.As(err, &kerr) && sameTypeKnown(kerr.Want, skey):
 		herr.Problem = HostKeyMismatch
 		for _, w := range kerr.Want {
 			herr.Known = append(herr.Known, knownKey(w))
 		}
 		return herr
 	case errors.As(err, &kerr):
+		// Keys of other types only: like ssh(1), the host is new for this
+		// key type (a server may have several host keys); the others are
+		// listed.
+		for _, w := range kerr.Want {
+			herr.Known = append(herr.Known, knownKey(w))
+		}
 		if _, isCert := skey.(*ssh.Certificate); isCert {
 			// A certificate from an unknown CA: no key to pin.
 			herr.Problem, herr.Err = HostKeyInvalid, err
@@ -176,6 +187,17 @@ func checkKnownHosts(policy HostKeyPolicy, files []string, hostname string, remo
 	}
 	herr.Problem, herr.Err = HostKeyInvalid, err
 	return herr
+}
+
+// sameTypeKnown reports whether a key of key's type is on record: only
+// then is a different key a change (ssh(1) compares within a type).
+func sameTypeKnown(known []knownhosts.KnownKey, key ssh.PublicKey) bool {
+	for _, k := range known {
+		if k.Key.Type() == key.Type() {
+			return true
+		}
+	}
+	return false
 }
 
 func knownKey(k knownhosts.KnownKey) KnownHostKey {

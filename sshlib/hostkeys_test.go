@@ -38,6 +38,8 @@ func TestKnownHostsPolicies(t *testing.T) {
 	_, keyA := newHostKey(t)
 	_, keyB := newHostKey(t)
 	_, keyRevoked := newHostKey(t)
+	rsaS, _ := testSigners(t)
+	keyRSA := rsaS.PublicKey()
 	sa, _ := ssh.ParsePublicKey(keyA.Marshal())
 	sr, _ := ssh.ParsePublicKey(keyRevoked.Marshal())
 	content := knownhosts.Line([]string{"[known.example]:2222"}, sa) + "\n" +
@@ -64,6 +66,8 @@ func TestKnownHostsPolicies(t *testing.T) {
 		{"unknown", "other.example:22", keyB, HostKeyUnknown},
 		{"port matters", "known.example:22", keyA, HostKeyUnknown},
 		{"revoked", "other.example:22", keyRevoked, HostKeyRevoked},
+		// ssh(1) compares within a key type: another type is a new key.
+		{"other key type", "known.example:2222", keyRSA, HostKeyUnknown},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,7 +105,11 @@ func TestKnownHostsPolicies(t *testing.T) {
 		t.Fatalf("key added by accept-new not found by strict: %v", err)
 	}
 	var he *HostKeyError
-	if err := acceptNew("new.example:22", remote, keyA); !errors.As(err, &he) || he.Problem != HostKeyMismatch {
+	if err := acceptNew("known.example:2222", remote, keyRSA); err != nil {
+		t.Fatalf("accept-new refused a key of a new type: %v", err)
+	}
+	_, keyC := newHostKey(t)
+	if err := acceptNew("new.example:22", remote, keyC); !errors.As(err, &he) || he.Problem != HostKeyMismatch {
 		t.Fatalf("accept-new took a changed key: %v", err)
 	}
 	if err := acceptNew("x.example:22", remote, keyRevoked); !errors.As(err, &he) || he.Problem != HostKeyRevoked {

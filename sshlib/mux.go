@@ -31,8 +31,9 @@ const (
 	ctrlQueue = 256
 )
 
-// errConnClosed is returned by operations on a client after Close.
-var errConnClosed = fmt.Errorf("sshlib: connection closed: %w", net.ErrClosed)
+// errConnClosed is returned by operations on a client after Close; it
+// matches ErrClosed and net.ErrClosed.
+var errConnClosed = fmt.Errorf("%w (%w)", ErrClosed, net.ErrClosed)
 
 // mux runs the connection protocol (RFC 4254) over a packetConn: it owns
 // the read loop, the channel table and global requests.

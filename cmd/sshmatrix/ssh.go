@@ -295,11 +295,6 @@ func readLine(r io.Reader) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// runSSH is the "ssh" subcommand.
-func runSSH(args []string) int {
-	return sshMain(context.Background(), args, os.Stdin, os.Stdout, os.Stderr)
-}
-
 func sshMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o, err := parseSSHArgs(args, stderr)
 	if err != nil {
