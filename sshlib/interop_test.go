@@ -399,6 +399,14 @@ func runInterop(t *testing.T, c interopCase, size int, serverRekey uint64) Negot
 	if sha256.Sum256(echo) != sha256.Sum256(data) {
 		t.Fatalf("echoed data differs: sent %d bytes, got %d back", len(data), len(echo))
 	}
+	if serverRekey > 0 {
+		// x/crypto starts a re-key asynchronously once its threshold is
+		// crossed; its KEXINIT may still be on its way after the echo.
+		deadline := time.Now().Add(10 * time.Second)
+		for tr.negotiated().RekeysByServer == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	neg := tr.negotiated()
 	tr.Close()
 	<-srv
