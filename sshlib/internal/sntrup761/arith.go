@@ -37,15 +37,11 @@ func fqFreeze(x int32) int16 {
 	return int16(r)
 }
 
-// f3Freeze reduces x (|x| < 2^31) to -1, 0 or 1 congruent to x mod 3, with
-// the same quotient-estimate argument as fqFreeze (k = floor(2^32/3)).
+// f3Freeze reduces x (|x| < 2^14; every caller is far inside that) to -1, 0
+// or 1 congruent to x mod 3: 10923/2^15 is 1/3 to within 2^-15, so adding 1/2
+// and shifting yields round(x/3).
 func f3Freeze(x int32) int8 {
-	const k = 1431655765
-	r := x - 3*int32((int64(x)*k)>>32)
-	r += 3 & negMask(r)
-	r -= 3 &^ negMask(r-3)
-	r -= 3 &^ negMask(r-2)
-	return int8(r)
+	return int8(x - 3*((10923*x+16384)>>15))
 }
 
 // fqRecip returns a^(q-2) = 1/a in Fq for a != 0. The exponent is public, so
