@@ -117,55 +117,84 @@ func clientConfig(r *running, c *Cell) (*sshlib.ClientConfig, error) {
 	return cfg, nil
 }
 
+// transfer is one verified data movement of a cell.
+type transfer struct {
+	upload bool
+	n      int
+	rekey  bool // a client-initiated re-key halfway (uploads)
+}
+
 func exercise(ctx context.Context, r *running, c *Cell, res *Result) error {
 	cfg, err := clientConfig(r, c)
 	if err != nil {
 		return err
 	}
+	// Edge-sized transfers first, then the big ones (with the re-keys).
+	all := []transfer{{true, c.Edge, false}, {false, c.Edge, false}, {true, bigTransfer, c.ClientRekey}, {false, bigTransfer, false}}
+	groups := [][]transfer{all}
+	if r.oneSession {
+		groups = [][]transfer{all[:1], all[1:2], all[2:3], all[3:]}
+	}
+	var logs []string
+	defer func() { res.ServerLog = strings.Join(logs, "\n--- next connection ---\n") }()
+	for _, g := range groups {
+		log, err := connection(ctx, r, c, cfg, g, res)
+		logs = append(logs, log)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// connection runs transfers over one connection and checks what it
+// negotiated, from sshlib and from the server's log. It returns the log.
+func connection(ctx context.Context, r *running, c *Cell, cfg *sshlib.ClientConfig, transfers []transfer, res *Result) (string, error) {
 	conn, err := r.dial(ctx, c)
 	if err != nil {
-		return fmt.Errorf("start the server for this connection: %w", err)
+		return "", fmt.Errorf("start the server for this connection: %w", err)
 	}
-	defer func() {
-		conn.Close()
-		res.ServerLog = conn.ServerLog()
-	}()
+	defer conn.Close()
 	client, err := sshlib.NewClientConn(ctx, conn, serverHostname+":22", cfg)
 	if err != nil {
-		return err
+		conn.Close()
+		return conn.ServerLog(), err
 	}
 	defer client.Close()
-
-	// Edge-sized transfers first, then the big ones (with the re-keys).
-	if err := upload(ctx, client, c.Edge, false); err != nil {
-		return fmt.Errorf("upload %d bytes: %w", c.Edge, err)
-	}
-	if err := download(ctx, client, c.Edge); err != nil {
-		return fmt.Errorf("download %d bytes: %w", c.Edge, err)
-	}
-	if err := upload(ctx, client, bigTransfer, c.ClientRekey); err != nil {
-		return fmt.Errorf("upload %d bytes: %w", bigTransfer, err)
-	}
-	if err := download(ctx, client, bigTransfer); err != nil {
-		return fmt.Errorf("download %d bytes: %w", bigTransfer, err)
+	big := false
+	for _, t := range transfers {
+		if t.upload {
+			err = upload(ctx, client, t.n, t.rekey)
+		} else {
+			err = download(ctx, client, t.n)
+		}
+		if err != nil {
+			dir := map[bool]string{true: "upload", false: "download"}[t.upload]
+			client.Close()
+			conn.Close()
+			return conn.ServerLog(), fmt.Errorf("%s %d bytes: %w", dir, t.n, err)
+		}
+		big = big || t.n == bigTransfer
+		if t.rekey {
+			if n := client.Negotiated().RekeysByClient; n < 1 {
+				return "", fmt.Errorf("client re-key requested mid-transfer, but sshlib reports %d client-initiated re-keys", n)
+			}
+		}
 	}
 	neg := client.Negotiated()
 	res.Negotiated = &neg
 	if err := checkNegotiated(c, neg); err != nil {
-		return err
+		return "", err
 	}
-	if c.ClientRekey && neg.RekeysByClient < 1 {
-		return fmt.Errorf("client re-key requested mid-transfer, but sshlib reports %d client-initiated re-keys", neg.RekeysByClient)
-	}
-	if c.ServerRekey && neg.RekeysByServer < 1 {
-		return fmt.Errorf("server RekeyLimit %s crossed by %d bytes each way, but no server-initiated re-key happened", serverRekeyLimit, bigTransfer)
+	if c.ServerRekey && big && neg.RekeysByServer < 1 {
+		return "", fmt.Errorf("server RekeyLimit %s crossed by %d bytes each way, but no server-initiated re-key happened", serverRekeyLimit, bigTransfer)
 	}
 	client.Close()
 	conn.Close()
 	log := conn.ServerLog()
 	check, err := checkServerLog(r, c, log)
 	res.ServerCheck = check
-	return err
+	return log, err
 }
 
 // checkNegotiated asserts sshlib's own report against the cell.

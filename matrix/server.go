@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 	"slices"
 	"strings"
 
@@ -87,6 +88,9 @@ type running struct {
 	password  bool // password authentication exists
 	userKeys  []string
 	logsKex   bool // the server's log names the negotiated algorithms
+	// oneSession: the server allows one session channel per connection
+	// (TinySSH), so each transfer gets its own connection.
+	oneSession bool
 	creds     containers.Credentials
 	hostCA    sshlib.PublicKey
 	hostKeys  map[string]bool // blobs of the server's host keys
@@ -119,7 +123,7 @@ func startServer(ctx context.Context, s Server) (*running, error) {
 		if err := r.learnHostKeys(c.HostKeys(ctx)); err != nil {
 			return r, err
 		}
-		return r, r.learnOffer(ctx, c.Server)
+		return r, r.learnOfferPerConnection(ctx)
 	case "tinyssh":
 		c, err := tinyssh.Run(ctx, s.Version)
 		r.stop = func(ctx context.Context) error { return c.Terminate(ctx) }
@@ -127,12 +131,13 @@ func startServer(ctx context.Context, s Server) (*running, error) {
 			return r, err
 		}
 		r.password = false
+		r.oneSession = true // tinysshd: "only one 'session' channel allowed"
 		r.userKeys = []string{"ed25519"}
 		r.dial = func(ctx context.Context, _ *Cell) (*containers.Conn, error) { return c.Dial(ctx) }
 		if err := r.learnHostKeys(c.HostKeys(ctx)); err != nil {
 			return r, err
 		}
-		return r, r.learnOffer(ctx, c.Server)
+		return r, r.learnOfferPerConnection(ctx)
 	}
 	return nil, fmt.Errorf("matrix: unknown flavour %q", s.Flavour)
 }
@@ -142,11 +147,34 @@ func (r *running) learnOffer(ctx context.Context, s *containers.Server) error {
 	if err != nil {
 		return fmt.Errorf("matrix: %s: read the server's KEXINIT: %w", r.ID, err)
 	}
+	r.setOffer(a)
+	return nil
+}
+
+// learnOfferPerConnection reads the KEXINIT of the per-connection server
+// the cells talk to. For Dropbear it differs from the long-running
+// listener's (the listener offers zlib, `dropbear -i` only none), and the
+// cells' server is the ground truth.
+func (r *running) learnOfferPerConnection(ctx context.Context) error {
+	conn, err := r.dial(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("matrix: %s: dial: %w", r.ID, err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	a, err := containers.ReadKEXINIT(conn)
+	if err != nil {
+		return fmt.Errorf("matrix: %s: read the per-connection server's KEXINIT: %w (log: %s)", r.ID, err, conn.ServerLog())
+	}
+	r.setOffer(a)
+	return nil
+}
+
+func (r *running) setOffer(a *containers.Algorithms) {
 	r.offer = Offer{
 		sshlib.ClassKex: a.Kex, sshlib.ClassHostKey: a.HostKey, sshlib.ClassCipher: a.CiphersServerClient,
 		sshlib.ClassMAC: a.MACsServerClient, sshlib.ClassCompression: a.CompressionServerClient,
 	}
-	return nil
 }
 
 // startOpenSSH starts sshd with every algorithm this version accepts enabled,
@@ -246,6 +274,12 @@ func (r *running) loadHostKeys(lines []string) error {
 	for _, l := range lines {
 		f := strings.Fields(l)
 		if len(f) < 3 || strings.HasPrefix(f[0], "@") {
+			continue
+		}
+		if !slices.Contains(sshlib.SupportedNames(sshlib.ClassHostKey), f[1]) && f[1] != "ssh-rsa" {
+			// A key type sshlib does not implement (OpenSSH 10.6's
+			// ssh-mldsa44-ed25519) can never be negotiated, so it needs no
+			// trust entry.
 			continue
 		}
 		k, _, _, err := sshlib.ParseAuthorizedKey([]byte(strings.Join(f[1:], " ")))
