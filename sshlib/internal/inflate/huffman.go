@@ -27,12 +27,12 @@ type huffman struct {
 	maxLen  uint
 }
 
-// build makes the decoder for the code lengths in lens (one per symbol, 0
+// build makes the decoder of the code called name for the code lengths in lens (one per symbol, 0
 // meaning unused). An over-subscribed set of lengths is corrupt; an
 // incomplete set is accepted only when it is one code of one bit (the RFC
 // allows a single distance code; §3.2.7) or empty, in which case decoding a
 // missing code is an error when it happens.
-func (h *huffman) build(lens []uint8) error {
+func (h *huffman) build(name string, lens []uint8) error {
 	h.fast = [1 << fastBits]uint16{}
 	h.count = [maxCodeLen + 1]uint16{}
 	h.maxLen = 0
@@ -49,11 +49,11 @@ func (h *huffman) build(lens []uint8) error {
 	for l := 1; l <= maxCodeLen; l++ {
 		left = left<<1 - int(h.count[l])
 		if left < 0 {
-			return fmt.Errorf("%w: over-subscribed Huffman code lengths", ErrCorrupt)
+			return fmt.Errorf("%w: %s: over-subscribed code lengths", ErrCorrupt, name)
 		}
 	}
 	if left > 0 && h.maxLen > 0 && !(h.maxLen == 1 && h.count[1] == 1) {
-		return fmt.Errorf("%w: incomplete Huffman code lengths", ErrCorrupt)
+		return fmt.Errorf("%w: %s: incomplete code lengths", ErrCorrupt, name)
 	}
 	// offs[l] is the index in symbols of the first code of length l;
 	// next[l] the next canonical code of length l (§3.2.2 step 2).

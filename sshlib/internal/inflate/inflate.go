@@ -309,8 +309,8 @@ func (d *Decoder) dynamicHeader(br *bitReader) error {
 		}
 		clens[codeLengthOrder[i]] = uint8(br.take(3))
 	}
-	if err := d.clen.build(clens[:]); err != nil {
-		return fmt.Errorf("code length code: %w", err)
+	if err := d.clen.build("code length code", clens[:]); err != nil {
+		return err
 	}
 	lens := d.lens[:nlit+ndist]
 	for i := 0; i < len(lens); {
@@ -361,11 +361,11 @@ func (d *Decoder) dynamicHeader(br *bitReader) error {
 			i++
 		}
 	}
-	if err := d.dynLit.build(lens[:nlit]); err != nil {
-		return fmt.Errorf("literal/length code: %w", err)
+	if err := d.dynLit.build("literal/length code", lens[:nlit]); err != nil {
+		return err
 	}
-	if err := d.dynDist.build(lens[nlit:]); err != nil {
-		return fmt.Errorf("distance code: %w", err)
+	if err := d.dynDist.build("distance code", lens[nlit:]); err != nil {
+		return err
 	}
 	return nil
 }
@@ -486,14 +486,14 @@ func init() {
 			l[i] = 8
 		}
 	}
-	if err := fixedLit.build(l[:]); err != nil {
+	if err := fixedLit.build("fixed literal/length code", l[:]); err != nil {
 		panic(err)
 	}
 	var dl [32]uint8
 	for i := range dl {
 		dl[i] = 5
 	}
-	if err := fixedDist.build(dl[:]); err != nil {
+	if err := fixedDist.build("fixed distance code", dl[:]); err != nil {
 		panic(err)
 	}
 }
