@@ -503,16 +503,16 @@ func init() {
 // symbol, and a symbol's output is written only once all its bits are
 // present, so running out of input loses nothing.
 func (d *Decoder) huffmanBlock() error {
-	in := d.in
-	br := d.br
-	win := d.win
+	in, win := d.in, d.win
 	lit, dist := d.lit, d.dist
+	br, wpos, budget := d.br, d.wpos, d.budget
 	for {
-		d.br = br
-		if d.wpos >= 2*windowSize {
+		// Commit the previous symbol.
+		d.br, d.wpos, d.budget = br, wpos, budget
+		if wpos >= 2*windowSize {
 			d.slideIfFull()
+			wpos = d.wpos
 		}
-		wpos := d.wpos
 		if br.nbits < maxSymbolBits {
 			br.fill(in)
 		}
@@ -524,14 +524,14 @@ func (d *Decoder) huffmanBlock() error {
 			return errShort
 		}
 		if sym < 256 {
-			if d.budget == 0 {
+			if budget == 0 {
 				return fmt.Errorf("%w: more than the limit of output in one call", ErrTooLarge)
 			}
 			br.bits >>= n
 			br.nbits -= n
 			win[wpos] = byte(sym)
-			d.wpos = wpos + 1
-			d.budget--
+			wpos++
+			budget--
 			continue
 		}
 		if sym == 256 {
@@ -575,25 +575,24 @@ func (d *Decoder) huffmanBlock() error {
 		distance := int(distBase[dsym]) + int(br.bits&(1<<eb-1))
 		br.bits >>= eb
 		br.nbits -= eb
-		// win[:wpos] is all history there is (at most a window is kept
-		// before wpos once it has been slid); further back is corrupt.
+		// win[:wpos] is all the history there is (a slide keeps a whole
+		// window before wpos); reaching further back is corrupt.
 		if distance > wpos {
 			return fmt.Errorf("%w: distance %d reaches before the start of the output (%d bytes)", ErrCorrupt, distance, wpos)
 		}
-		if length > d.budget {
+		if length > budget {
 			return fmt.Errorf("%w: more than the limit of output in one call", ErrTooLarge)
 		}
-		// §3.2.3: the copy may overlap its own output (distance < length),
-		// repeating the last `distance` bytes.
+		// §3.2.3: the copy may overlap its own output (distance < length)
+		// and then repeats the last distance bytes. After the first
+		// period is copied, the output so far is a whole number of
+		// periods, so it can be copied forward doubling each time.
 		src := wpos - distance
-		if distance >= length {
-			copy(win[wpos:wpos+length], win[src:src+length])
-		} else {
-			for i := range length {
-				win[wpos+i] = win[src+i]
-			}
+		done := copy(win[wpos:wpos+min(distance, length)], win[src:wpos])
+		for done < length {
+			done += copy(win[wpos+done:wpos+length], win[wpos:wpos+done])
 		}
-		d.wpos = wpos + length
-		d.budget -= length
+		wpos += length
+		budget -= length
 	}
 }
