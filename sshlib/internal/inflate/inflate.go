@@ -116,7 +116,8 @@ func (b *bitReader) take(n uint) uint {
 	return v
 }
 
-// Decoder inflates one zlib stream fed in arbitrary chunks.
+// Decoder inflates one zlib stream fed in arbitrary chunks. It is not safe
+// for concurrent use.
 type Decoder struct {
 	err   error
 	state int
