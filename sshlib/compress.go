@@ -5,17 +5,18 @@ import (
 	"compress/zlib"
 	"errors"
 	"fmt"
-	"io"
+
+	"github.com/sshmatrix/sshmatrix/sshlib/internal/inflate"
 )
 
 // Compression (RFC 4253 §6.2): one zlib stream per direction for the life of
 // the connection, each packet's payload ending at a flush point. Our side
 // flushes with Z_SYNC_FLUSH (compress/flate's Flush); OpenSSH uses
 // Z_PARTIAL_FLUSH, whose flush point can fall inside a byte, so the inflater
-// must keep its bit state between packets. compress/flate cannot pause on an
-// empty input, so it runs in its own goroutine, fed packet by packet; it
-// reports "starved" when it asks for input that has not arrived, which is
-// the end of that packet's output.
+// must keep its bit state between packets and release, for each packet,
+// everything decodable so far. compress/flate releases output only at a
+// sync flush, the final block or a full window, so the receiving side uses
+// our own resumable inflater (internal/inflate).
 
 // maxDecompressed bounds one packet's decompressed payload: a compressed
 // packet may not inflate past the largest packet we accept, so a zlib bomb
@@ -44,158 +45,34 @@ func (c *compressor) compress(p []byte) []byte {
 	return c.buf.Bytes()
 }
 
-type inflateEvent struct {
-	data    []byte
-	err     error
-	starved bool
-}
-
+// decompressor inflates the peer's stream packet by packet with
+// internal/inflate, which keeps its bit position between packets and
+// releases every byte decodable from the input so far.
 type decompressor struct {
-	feed   chan []byte
-	events chan inflateEvent
-	done   chan struct{}
-	broken error
+	d      *inflate.Decoder
 	out    []byte
-	// pendingStarve: the starvation that ended the last packet was consumed
-	// by await, so the inflater is already waiting for input.
-	pendingStarve bool
+	broken error
 }
 
 func newDecompressor() *decompressor {
-	d := &decompressor{
-		feed:   make(chan []byte),
-		events: make(chan inflateEvent),
-		done:   make(chan struct{}),
-	}
-	go d.run()
-	return d
+	return &decompressor{d: inflate.NewDecoder()}
 }
 
-// source is the inflater's input: the current packet's bytes; when they are
-// used up it reports starvation and waits for the next packet.
-type source struct {
-	d   *decompressor
-	cur []byte
-}
-
-func (s *source) Read(p []byte) (int, error) {
-	if len(s.cur) == 0 {
-		select {
-		case s.d.events <- inflateEvent{starved: true}:
-		case <-s.d.done:
-			return 0, io.EOF
-		}
-		select {
-		case s.cur = <-s.d.feed:
-		case <-s.d.done:
-			return 0, io.EOF
-		}
-	}
-	// One byte at a time would be exact but slow; handing out the whole
-	// packet is safe because flate wraps a non-ByteReader in bufio, so we
-	// give it a ByteReader instead (ReadByte below) and it never over-reads.
-	n := copy(p, s.cur)
-	s.cur = s.cur[n:]
-	return n, nil
-}
-
-func (s *source) ReadByte() (byte, error) {
-	var b [1]byte
-	if _, err := s.Read(b[:]); err != nil {
-		return 0, err
-	}
-	return b[0], nil
-}
-
-func (d *decompressor) run() {
-	src := &source{d: d}
-	send := func(ev inflateEvent) bool {
-		select {
-		case d.events <- ev:
-			return true
-		case <-d.done:
-			return false
-		}
-	}
-	zr, err := zlib.NewReader(src)
-	if err != nil {
-		send(inflateEvent{err: err})
-		return
-	}
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := zr.Read(buf)
-		if n > 0 && !send(inflateEvent{data: append([]byte(nil), buf[:n]...)}) {
-			return
-		}
-		if err != nil {
-			if err == io.EOF {
-				err = errors.New("zlib stream ended")
-			}
-			send(inflateEvent{err: err})
-			return
-		}
-	}
-}
-
-// decompress inflates one packet's payload.
+// decompress inflates one packet's payload. The result is valid until the
+// next call. A packet inflating past maxDecompressed is an error.
 func (d *decompressor) decompress(p []byte) ([]byte, error) {
 	if d.broken != nil {
 		return nil, d.broken
 	}
-	// Wait for the inflater to ask for input: it starts that way, and every
-	// packet ends that way.
-	if err := d.await(nil); err != nil {
-		return nil, err
+	out, err := d.d.Decompress(d.out[:0], p, maxDecompressed)
+	if err != nil {
+		d.broken = fmt.Errorf("%w: %w", ErrCompression, err)
+		return nil, d.broken
 	}
-	select {
-	case d.feed <- p:
-	case <-d.done:
-		return nil, fmt.Errorf("%w: closed", ErrCompression)
-	}
-	d.out = d.out[:0]
-	if err := d.await(&d.out); err != nil {
-		return nil, err
-	}
-	d.pendingStarve = true
-	return d.out, nil
+	d.out = out
+	return out, nil
 }
 
-// await collects output until the inflater starves.
-func (d *decompressor) await(out *[]byte) error {
-	if out == nil && d.pendingStarve {
-		d.pendingStarve = false
-		return nil
-	}
-	for ev := range d.events {
-		switch {
-		case ev.err != nil:
-			d.broken = fmt.Errorf("%w: %v", ErrCompression, ev.err)
-			d.close()
-			return d.broken
-		case ev.starved:
-			return nil
-		default:
-			if out == nil {
-				d.broken = fmt.Errorf("%w: output without input", ErrCompression)
-				d.close()
-				return d.broken
-			}
-			if len(*out)+len(ev.data) > maxDecompressed {
-				d.broken = fmt.Errorf("%w: packet inflates past %d bytes", ErrCompression, maxDecompressed)
-				d.close()
-				return d.broken
-			}
-			*out = append(*out, ev.data...)
-		}
-	}
-	return fmt.Errorf("%w: inflater stopped", ErrCompression)
-}
-
-func (d *decompressor) close() {
-	select {
-	case <-d.done:
-	default:
-		close(d.done)
-	}
-}
+// close releases nothing: the decoder holds no goroutine or descriptor.
+// It is kept so the transport can end a decompressor's life explicitly.
+func (d *decompressor) close() {}
