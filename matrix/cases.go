@@ -37,8 +37,11 @@ type Cell struct {
 	HostKey string `json:"hostkey"`
 	Cipher  string `json:"cipher"`
 	MAC     string `json:"mac,omitempty"` // "" for AEAD ciphers
-	// Compression is "none" except in compression cells.
-	Compression string `json:"compression"`
+	// Compression is "none" except in compression cells. It is the
+	// server-to-client method; CompressionC2S differs only for a server that
+	// compresses one way (Dropbear 2025+ offers zlib server-to-client only).
+	Compression    string `json:"compression"`
+	CompressionC2S string `json:"compression_c2s"`
 
 	// NegClass, when set, makes this a negative cell: sshlib offers only
 	// NegOffer for that class, which the server lacks, and the cell passes
@@ -89,6 +92,9 @@ func (c *Cell) finish(r *running) {
 	c.Edge = edges[(h/7)%uint32(len(edges))]
 	if c.Compression == "" {
 		c.Compression = "none"
+	}
+	if c.CompressionC2S == "" {
+		c.CompressionC2S = c.Compression
 	}
 }
 
@@ -183,11 +189,19 @@ func GenerateCells(r *running, mode string) ([]*Cell, error) {
 		}
 	}
 	base := baseRow(kexes, ciphers, macs, hks)
-	// Compression against real peers: each method the server offers.
+	// Compression against real peers: each method the server offers
+	// server-to-client; client-to-server too where it offers it there.
 	for _, z := range common(r, sshlib.ClassCompression) {
-		if z != "none" {
-			add(mk(base[0], base[1], base[2], base[3], z, "compression"))
+		if z == "none" {
+			continue
 		}
+		if r.compC2S == nil || slices.Contains(r.compC2S, z) {
+			add(mk(base[0], base[1], base[2], base[3], z, "compression"))
+			continue
+		}
+		c := mk(base[0], base[1], base[2], base[3], "s2c:"+z, "compression, server-to-client only")
+		c.Compression, c.CompressionC2S = z, "none"
+		add(c)
 	}
 	for _, c := range negativeCells(r, base) {
 		add(c)

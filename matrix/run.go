@@ -83,7 +83,7 @@ func clientConfig(r *running, c *Cell) (*sshlib.ClientConfig, error) {
 			KeyExchanges:      []string{c.Kex},
 			Ciphers:           []string{c.Cipher},
 			HostKeyAlgorithms: []string{c.HostKey},
-			Compressions:      []string{c.Compression},
+			Compressions:      compressionOffer(c),
 			HostAuthorities:   []sshlib.PublicKey{r.hostCA},
 			HandshakeTimeout:  30 * time.Second,
 		},
@@ -197,6 +197,16 @@ func connection(ctx context.Context, r *running, c *Cell, cfg *sshlib.ClientConf
 	return log, err
 }
 
+// compressionOffer is exactly the cell's compression: its one method, or,
+// for a server that compresses one way, that method and "none" (which the
+// other direction must then negotiate).
+func compressionOffer(c *Cell) []string {
+	if c.CompressionC2S != c.Compression {
+		return []string{c.Compression, c.CompressionC2S}
+	}
+	return []string{c.Compression}
+}
+
 // checkNegotiated asserts sshlib's own report against the cell.
 func checkNegotiated(c *Cell, n sshlib.Negotiated) error {
 	var bad []string
@@ -210,8 +220,9 @@ func checkNegotiated(c *Cell, n sshlib.Negotiated) error {
 	for dir, d := range map[string]sshlib.DirectionAlgorithms{"c2s": n.ClientToServer, "s2c": n.ServerToClient} {
 		want(dir+" cipher", d.Cipher, c.Cipher)
 		want(dir+" mac", d.MAC, c.MAC)
-		want(dir+" compression", d.Compression, c.Compression)
 	}
+	want("c2s compression", n.ClientToServer.Compression, c.CompressionC2S)
+	want("s2c compression", n.ServerToClient.Compression, c.Compression)
 	if len(bad) > 0 {
 		return fmt.Errorf("sshlib negotiated other algorithms: %s", strings.Join(bad, "; "))
 	}
@@ -255,8 +266,12 @@ func checkServerLog(r *running, c *Cell, log string) (string, error) {
 		wantMAC = "<implicit>"
 	}
 	for _, d := range dirs[:min(2, len(dirs))] {
-		if d[2] != c.Cipher || d[3] != wantMAC || d[4] != c.Compression {
-			bad = append(bad, fmt.Sprintf("%s: cipher %s MAC %s compression %s, want %s %s %s", d[1], d[2], d[3], d[4], c.Cipher, wantMAC, c.Compression))
+		wantComp := c.Compression
+		if d[1] == "client->server" {
+			wantComp = c.CompressionC2S
+		}
+		if d[2] != c.Cipher || d[3] != wantMAC || d[4] != wantComp {
+			bad = append(bad, fmt.Sprintf("%s: cipher %s MAC %s compression %s, want %s %s %s", d[1], d[2], d[3], d[4], c.Cipher, wantMAC, wantComp))
 		}
 	}
 	if len(bad) > 0 {

@@ -91,6 +91,7 @@ type running struct {
 	// oneSession: the server allows one session channel per connection
 	// (TinySSH), so each transfer gets its own connection.
 	oneSession bool
+	compC2S    []string // client-to-server compression offer, when it differs from server-to-client
 	creds     containers.Credentials
 	hostCA    sshlib.PublicKey
 	hostKeys  map[string]bool // blobs of the server's host keys
@@ -171,6 +172,7 @@ func (r *running) learnOfferPerConnection(ctx context.Context) error {
 }
 
 func (r *running) setOffer(a *containers.Algorithms) {
+	r.compC2S = a.CompressionClientServer
 	r.offer = Offer{
 		sshlib.ClassKex: a.Kex, sshlib.ClassHostKey: a.HostKey, sshlib.ClassCipher: a.CiphersServerClient,
 		sshlib.ClassMAC: a.MACsServerClient, sshlib.ClassCompression: a.CompressionServerClient,

@@ -207,9 +207,11 @@ func (a *authConn) request(b *wire.Builder) (authResult, error) {
 func (a *authConn) outcome(p []byte) (authResult, error) {
 	switch p[0] {
 	case msgUserAuthSuccess:
-		if len(p) != 1 {
-			return authFailure, malformed(p[0], fmt.Errorf("%w: %d bytes after the message number", wire.ErrTrailing, len(p)-1))
-		}
+		// RFC 4252 §5.1 gives SUCCESS no fields, but TinySSH 20190101
+		// (Debian bullseye) sends 18 more bytes, and OpenSSH's client
+		// (sshconnect2.c, input_userauth_success) never looks past the
+		// message number. The one message where we follow OpenSSH rather
+		// than reject trailing bytes: nothing in it is ever read.
 		return authSuccess, nil
 	case msgUserAuthFailure:
 		methods, partial, err := parseUserAuthFailure(p)
