@@ -27,7 +27,7 @@ unit:
 
 ## images: the 12 server builds and the Dropbear profiles (nothing to do when built)
 images:
-	dockerfiles/build-images.sh openssh dropbear tinyssh
+	dockerfiles/build-images.sh all
 
 ## containers-test: start each server build and check it (needs Docker and the images)
 containers-test: images

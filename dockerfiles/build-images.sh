@@ -95,7 +95,15 @@ context() { # context FLAVOUR DIR: assemble a build context
     rm -rf "$ctx"
     mkdir -p "$ctx/keys"
     cp "$HERE/$flavour/Dockerfile" "$ctx/Dockerfile"
-    cp -r "$HERE/common" "$HERE/$flavour" "$ctx/"
+    cp -r "$HERE/common" "$ctx/"
+    mkdir -p "$ctx/$flavour"
+    # Only what the image's RUN steps use, so that e.g. a profile edit does not
+    # change the inputs (and tag) of the default image.
+    case $flavour in
+    openssh) cp "$HERE/openssh/setup.sh" "$HERE/openssh/run-sshd" "$ctx/openssh/" ;;
+    dropbear) cp "$HERE/dropbear/setup.sh" "$HERE/dropbear/run-dropbear" "$ctx/dropbear/" ;;
+    tinyssh) cp "$HERE/tinyssh/setup.sh" "$HERE/tinyssh/run-tinyssh" "$ctx/tinyssh/" ;;
+    esac
     cp "$REPO"/containers/internal/testkeys/*.pub "$REPO/containers/internal/testkeys/host_ca" "$ctx/keys/"
     case $flavour in dropbear | tinyssh) cp "$HELPER" "$ctx/common/sshmatrix-helper" ;; esac
 }
@@ -106,6 +114,7 @@ finish() { # finish TAG FLAVOUR VERSION SUITE PROFILE HASH: check the version, t
         /etc/sshmatrix/version /etc/sshmatrix/packages.txt)
     got=$(head -1 <<<"$out")
     pkgs=$(tail -n +2 <<<"$out" | tr '\n' ' ' | sed 's/ $//')
+    [ "$got" = "$want" ] || docker rmi "$tag.partial" >/dev/null 2>&1 || true
     [ "$got" = "$want" ] || die "$tag: built version is '$got', expected '$want' (has the Debian suite moved on? update the table in $0 and the inventory)"
     # One LABEL instruction (each --label of docker build would be a step of its own).
     printf 'FROM %s\nLABEL org.sshmatrix="1" org.sshmatrix.flavour="%s" org.sshmatrix.version="%s" org.sshmatrix.suite="%s" org.sshmatrix.profile="%s" org.sshmatrix.inputs="%s" org.sshmatrix.packages="%s"\n' \
@@ -114,8 +123,8 @@ finish() { # finish TAG FLAVOUR VERSION SUITE PROFILE HASH: check the version, t
     docker rmi "$tag.partial" >/dev/null
 }
 
-build() { # build FLAVOUR SUITE [PROFILE]
-    local flavour=$1 suite=$2 profile=${3:-default} version base ctx h tag t args=()
+build() { # build FLAVOUR SUITE [PROFILE [plan]]: build, or with "plan" only print the tag
+    local flavour=$1 suite=$2 profile=${3:-default} plan=${4:-} version base ctx h tag t args=()
     case $flavour in
     openssh) version=${OPENSSH[$suite]} ;;
     dropbear) version=${DROPBEAR[$suite]} ;;
@@ -131,21 +140,28 @@ build() { # build FLAVOUR SUITE [PROFILE]
         def=$(tag_of dropbear "$suite" default)
         builder=$(builder_tag "$suite")
         cp "$HERE/dropbear/profile.Dockerfile" "$ctx/Dockerfile"
+        cp "$HERE/dropbear/profile-keys.sh" "$ctx/dropbear/"
         args=(--build-arg "SERVER=$def" --build-arg "BUILDER=$builder" --build-arg "PROFILE=$profile")
         base="$def $builder"
     fi
     h=$(hash_of "$ctx" "$base" "$profile")
     if [ "$profile" = default ]; then tag="sshmatrix/$flavour:$version-$h"; else tag="sshmatrix/$flavour:$version-$profile-$h"; fi
     echo "$tag" >"$WORK/tag-$flavour-$suite-$profile"
+    if [ -n "$plan" ]; then echo "$tag"; return; fi
     if have_image "$tag"; then log "$flavour $version ($suite, $profile): up to date ($tag)"; return; fi
     t=$(date +%s)
     touch "$WORK/built"
     log "$flavour $version ($suite, $profile): building $tag"
     if ! docker build "${args[@]}" -t "$tag.partial" "$ctx" >"$WORK/logs/$flavour-$suite-$profile.log" 2>&1; then
         tail -30 "$WORK/logs/$flavour-$suite-$profile.log"
+        docker rmi "$tag.partial" >/dev/null 2>&1 || true
         die "$flavour $suite $profile failed (log: $WORK/logs/$flavour-$suite-$profile.log)"
     fi
     finish "$tag" "$flavour" "$version" "$suite" "$profile" "$h"
+    # Images of the same build made from older inputs are superseded.
+    docker images --filter label=org.sshmatrix.flavour="$flavour" --filter label=org.sshmatrix.version="$version" \
+        --filter label=org.sshmatrix.profile="$profile" --format '{{.Repository}}:{{.Tag}}' |
+        grep -vx -e "$tag" -e '.*\.partial' | xargs -r docker rmi >/dev/null 2>&1 || true
     log "$flavour $version ($suite, $profile): built $tag in $(($(date +%s) - t))s"
 }
 
@@ -180,6 +196,8 @@ build_builder() { # build_builder SUITE: compile the profiles of SUITE in one im
         die "dropbear builder $suite failed"
     fi
     log "dropbear builder $suite: built $tag in $(($(date +%s) - t))s"
+    docker images --format '{{.Repository}}:{{.Tag}}' "sshmatrix/dropbear-builder" |
+        grep "^sshmatrix/dropbear-builder:${DROPBEAR[$suite]}-" | grep -vx "$tag" | xargs -r docker rmi >/dev/null 2>&1 || true
 }
 
 # run_jobs CMD...: run up to $JOBS of the given commands (strings) at a time; fail if any fails.
@@ -220,7 +238,12 @@ main() {
     run_jobs "${cmds[@]}"
     if [ $want_p = 1 ]; then
         cmds=()
-        for s in $SUITES; do [ -n "${PROFILES[$s]:-}" ] && cmds+=("build_builder $s"); done
+        for s in $SUITES; do
+            # The builder is only needed (and only built) when a profile image is missing.
+            local missing=0
+            for p in ${PROFILES[$s]:-}; do have_image "$(build dropbear "$s" "$p" plan)" || missing=1; done
+            if [ $missing = 1 ]; then cmds+=("build_builder $s"); else log "dropbear builder $s: not needed (profile images up to date)"; fi
+        done
         [ ${#cmds[@]} -gt 0 ] && run_jobs "${cmds[@]}"
         cmds=()
         for s in $SUITES; do
@@ -233,7 +256,7 @@ main() {
     else
         log "done in $(($(date +%s) - T0))s"
     fi
-    docker images --filter label=org.sshmatrix=1 --filter dangling=false --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep -v -e '^sshmatrix/base' -e builder | sort
+    docker images --filter label=org.sshmatrix=1 --filter dangling=false --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep -v -e '^sshmatrix/base' -e builder -e '\.partial' | sort
 }
 
 main "$@"
