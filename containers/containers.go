@@ -112,16 +112,23 @@ var docker struct {
 // Client returns the process-wide Docker client (the engine testcontainers-go
 // uses), or an *EngineError.
 func Client(ctx context.Context) (*client.Client, error) {
-	docker.once.Do(func() {
-		setDefaultEnv()
-		c, err := testcontainers.NewDockerClientWithOpts(ctx)
-		if err != nil {
-			docker.err = &EngineError{Err: err}
-			return
-		}
-		docker.cli = c.Client
-	})
+	docker.once.Do(func() { docker.cli, docker.err = connect(ctx) })
 	return docker.cli, docker.err
+}
+
+func connect(ctx context.Context, opts ...client.Opt) (*client.Client, error) {
+	setDefaultEnv()
+	c, err := testcontainers.NewDockerClientWithOpts(ctx, opts...)
+	if err != nil {
+		return nil, &EngineError{Err: err}
+	}
+	// testcontainers-go caches the engine's info per process, so its success
+	// does not prove this client reaches an engine: ask the engine itself.
+	if _, err := c.Client.Ping(ctx, client.PingOptions{}); err != nil {
+		_ = c.Close()
+		return nil, &EngineError{Err: err}
+	}
+	return c.Client, nil
 }
 
 // setDefaultEnv disables testcontainers-go's reaper (its image comes from a
