@@ -43,6 +43,7 @@ const (
 	LabelProfile = "org.sshmatrix.profile"
 	LabelInputs  = "org.sshmatrix.inputs"   // hash of the image's build inputs
 	LabelPkgs    = "org.sshmatrix.packages" // exact Debian package versions
+	LabelRun     = "org.sshmatrix.run"      // $SSHMATRIX_RUN of the process that started a container
 )
 
 // Build is one server build the images provide.

@@ -65,9 +65,15 @@ func Start(ctx context.Context, req Request) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	labels := map[string]string{Label: "1"}
+	if run := os.Getenv("SSHMATRIX_RUN"); run != "" {
+		// Lets `make containers-test` find what this run left, on an engine
+		// other runs use at the same time.
+		labels[LabelRun] = run
+	}
 	opts := []testcontainers.ContainerCustomizer{
 		testcontainers.WithExposedPorts(SSHPort),
-		testcontainers.WithLabels(map[string]string{Label: "1"}),
+		testcontainers.WithLabels(labels),
 		testcontainers.WithWaitStrategy(ForBanner()),
 	}
 	if len(req.Cmd) > 0 {

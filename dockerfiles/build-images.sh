@@ -38,6 +38,20 @@ declare -A PROFILES=([bookworm]="legacy sha2-only" [sid]="legacy sha2-only pq-on
 T0=$(date +%s)
 log() { printf '[images +%3ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
 die() { log "ERROR: $*"; exit 1; }
+# progress LABEL LOG CMD...: run CMD with its output in LOG and, while it runs,
+# print LOG's last line every 20 s (debootstrap and compiling take minutes).
+progress() {
+    local label=$1 logf=$2 pid n=0
+    shift 2
+    "$@" >"$logf" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        n=$((n + 1))
+        if [ $((n % 20)) = 0 ]; then log "$label: ... $(tail -n 1 "$logf" | cut -c1-100)"; fi
+    done
+    wait "$pid"
+}
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 hash_of() { # hash_of DIR EXTRA...: content hash of a build context plus extra strings
     local dir=$1; shift
@@ -75,7 +89,7 @@ make_base() { # make_base SUITE
     t=$(date +%s)
     touch "$WORK/built"
     log "base $suite: debootstrap from $MIRROR (log: $WORK/logs/base-$suite.log)"
-    if ! "$HERE/mkbase.sh" "$suite" "$MIRROR" "$WORK/rootfs-$suite" "$tag" >"$WORK/logs/base-$suite.log" 2>&1; then
+    if ! progress "base $suite" "$WORK/logs/base-$suite.log" "$HERE/mkbase.sh" "$suite" "$MIRROR" "$WORK/rootfs-$suite" "$tag"; then
         tail -20 "$WORK/logs/base-$suite.log"
         die "base $suite failed"
     fi
@@ -190,8 +204,8 @@ build_builder() { # build_builder SUITE: compile the profiles of SUITE in one im
     t=$(date +%s)
     touch "$WORK/built"
     log "dropbear builder $suite: apt-get source dropbear, compile profiles: ${PROFILES[$suite]} (log: $WORK/logs/builder-$suite.log)"
-    if ! docker build --build-arg "BASE=$(base_tag "$suite")" --build-arg "SUITE=$suite" --build-arg "PROFILES=${PROFILES[$suite]}" \
-        -t "$tag" "$WORK/ctx/dropbear-builder-$suite" >"$WORK/logs/builder-$suite.log" 2>&1; then
+    if ! progress "dropbear builder $suite" "$WORK/logs/builder-$suite.log" docker build --build-arg "BASE=$(base_tag "$suite")" \
+        --build-arg "SUITE=$suite" --build-arg "PROFILES=${PROFILES[$suite]}" -t "$tag" "$WORK/ctx/dropbear-builder-$suite"; then
         tail -40 "$WORK/logs/builder-$suite.log"
         die "dropbear builder $suite failed"
     fi
@@ -239,6 +253,7 @@ main() {
     if [ $want_p = 1 ]; then
         cmds=()
         for s in $SUITES; do
+            [ -n "${PROFILES[$s]:-}" ] || continue
             # The builder is only needed (and only built) when a profile image is missing.
             local missing=0
             for p in ${PROFILES[$s]:-}; do have_image "$(build dropbear "$s" "$p" plan)" || missing=1; done
