@@ -76,5 +76,7 @@ type Negotiated struct {
 	StrictKex      bool // kex-strict-*-v00@openssh.com on both sides (Terrapin countermeasure)
 	ExtInfo        bool // the server sent SSH_MSG_EXT_INFO
 	KeyExchanges   int  // completed key exchanges, the first included
+	RekeysByClient int  // re-exchanges sshlib started (limits, Rekey)
+	RekeysByServer int  // re-exchanges the server started
 	ServerVersion  string
 }

@@ -25,20 +25,20 @@ const (
 	msgUserAuth60 = 60
 	msgUserAuth61 = 61
 
-	msgGlobalRequest          = 80
-	msgRequestSuccess         = 81
-	msgRequestFailure         = 82
-	msgChannelOpen            = 90
-	msgChannelOpenConfirm     = 91
-	msgChannelOpenFailure     = 92
-	msgChannelWindowAdjust    = 93
-	msgChannelData            = 94
-	msgChannelExtendedData    = 95
-	msgChannelEOF             = 96
-	msgChannelClose           = 97
-	msgChannelRequest         = 98
-	msgChannelSuccess         = 99
-	msgChannelFailure         = 100
+	msgGlobalRequest       = 80
+	msgRequestSuccess      = 81
+	msgRequestFailure      = 82
+	msgChannelOpen         = 90
+	msgChannelOpenConfirm  = 91
+	msgChannelOpenFailure  = 92
+	msgChannelWindowAdjust = 93
+	msgChannelData         = 94
+	msgChannelExtendedData = 95
+	msgChannelEOF          = 96
+	msgChannelClose        = 97
+	msgChannelRequest      = 98
+	msgChannelSuccess      = 99
+	msgChannelFailure      = 100
 )
 
 // DisconnectReason is the reason code of SSH_MSG_DISCONNECT (RFC 4250 §4.2.2).

@@ -4,19 +4,50 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: sshmatrix <command> [flags]\n\ncommands:\n  algorithms [--json]   list the algorithms sshlib supports")
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"algorithms", "list the algorithms sshlib supports (--json for machines)", cmdAlgorithms},
+		{"run", "run the interop matrix: run [-mode pairwise] [-servers openssh,...] [-shard k/n] [-out out]", cmdRun},
+		{"ssh", "run a command on a server with sshlib: ssh [-i KEY] [-p PORT] [-o Name=Value] [-v] user@host [-- command]",
+			func(args []string, stdout, stderr io.Writer) int {
+				return sshMain(context.Background(), args, os.Stdin, stdout, stderr)
+			}},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: sshmatrix <command> [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
 		return 2
 	}
-	fmt.Fprintf(os.Stderr, "sshmatrix: unknown command %q\n", args[0])
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "sshmatrix: unknown command %q\n", args[0])
+	usage(stderr)
 	return 2
 }

@@ -9,6 +9,13 @@
 //	Verify                           a signature blob over data, for a named algorithm
 //	Certificate, CheckHostCertificate host certificates against trusted CAs
 //	*Error                           every failure
+//	FingerprintSHA256                OpenSSH's "SHA256:..." fingerprint
+//	Signer, NewSigner, NewCertSigner client authentication keys
+//	ParsePrivateKey[WithPassphrase]  key files (decoded by x/crypto/ssh, see privkey.go)
+//	MarshalAuthorizedKey, ParseAuthorizedKey  authorized_keys / known_hosts lines
+//
+// Certificate refusals wrap ErrCert through one of the ErrCert* reasons
+// (cert.go); ErrPassphraseNeeded and ErrBadPassphrase come from key files.
 package keys
 
 import (
@@ -53,7 +60,12 @@ type Error struct {
 	Err error
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("sshlib: %s %s: %v", e.Op, e.Alg, e.Err) }
+func (e *Error) Error() string {
+	if e.Alg == "" {
+		return fmt.Sprintf("sshlib: %s: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("sshlib: %s %s: %v", e.Op, e.Alg, e.Err)
+}
 func (e *Error) Unwrap() error { return e.Err }
 
 // ParsePublicKey parses a key or certificate blob. (Implementation: parse.go.)

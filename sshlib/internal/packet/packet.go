@@ -10,6 +10,19 @@
 //	NewSealer/NewOpener     one direction's protection from negotiated names + keys
 //	NewPlainSealer/Opener   the "none" state before the first NEWKEYS (block size 8)
 //	*Error                  every failure of Open, with the sentinels below
+//
+// Signatures:
+//
+//	func LookupCipher(name string) (*Cipher, bool)
+//	func LookupMAC(name string) (*MAC, bool)
+//	func NewSealer(cipher, mac string, k Keys, rand io.Reader) (Sealer, error) // mac ignored for AEAD rows
+//	func NewOpener(cipher, mac string, k Keys) (Opener, error)
+//	func NewPlainSealer(rand io.Reader) Sealer
+//	func NewPlainOpener() Opener
+//
+// A Sealer or Opener is for one direction and one goroutine. After an Open
+// error the Opener's cipher state is undefined: the connection must be
+// dropped (RFC 4253 §6.4 leaves no way to resynchronise).
 package packet
 
 import (
@@ -68,7 +81,7 @@ type MAC struct {
 	Insecure bool   // legacy (SHA-1, MD5, truncated): offered only when asked for by name
 	Spec     string
 
-	newTagger func(key []byte) tagger
+	newTagger func(key []byte) (tagger, error)
 }
 
 // tagger computes a MAC tag over seq || data (RFC 4253 §6.4).
@@ -83,16 +96,97 @@ var (
 	ErrPadding = errors.New("bad padding")
 	ErrMAC     = errors.New("message authentication failed")
 	ErrUnknown = errors.New("unknown algorithm")
+	// ErrKeySize is returned by NewSealer/NewOpener when Keys does not have
+	// the lengths the negotiated rows require (a KDF bug, RFC 4253 §7.2).
+	ErrKeySize = errors.New("wrong key material length")
 )
 
 // Error is a failure to seal or open one packet.
 type Error struct {
-	Op  string // "open" or "seal"
+	Op  string // "open", "seal", or "new" (constructing a Sealer/Opener)
 	Seq uint32 // the packet's sequence number
-	Err error  // ErrLength, ErrPadding, ErrMAC, ErrUnknown or an I/O error
+	Err error  // ErrLength, ErrPadding, ErrMAC, ErrUnknown, ErrKeySize or an I/O error
 }
 
 func (e *Error) Error() string {
+	if e.Op == "new" {
+		return fmt.Sprintf("sshlib: packet: %v", e.Err)
+	}
 	return fmt.Sprintf("sshlib: packet %s #%d: %v", e.Op, e.Seq, e.Err)
 }
 func (e *Error) Unwrap() error { return e.Err }
+
+// LookupCipher returns the registry row for a cipher wire name.
+func LookupCipher(name string) (*Cipher, bool) {
+	for i := range Ciphers {
+		if Ciphers[i].Name == name {
+			return &Ciphers[i], true
+		}
+	}
+	return nil, false
+}
+
+// LookupMAC returns the registry row for a MAC wire name.
+func LookupMAC(name string) (*MAC, bool) {
+	for i := range MACs {
+		if MACs[i].Name == name {
+			return &MACs[i], true
+		}
+	}
+	return nil, false
+}
+
+// NewSealer builds one direction's outgoing protection from the negotiated
+// cipher and MAC names (RFC 4253 §7.1) and the keys derived for them (§7.2).
+// For an AEAD cipher the MAC name is ignored and may be empty. Padding bytes
+// are read from rand (RFC 4253 §6: "random padding").
+func NewSealer(cipher, mac string, k Keys, rand io.Reader) (Sealer, error) {
+	c, m, err := resolve(cipher, mac, k)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.newSealer(k, m, rand)
+	if err != nil {
+		return nil, &Error{Op: "new", Err: fmt.Errorf("%s: %w", c.Name, err)}
+	}
+	return s, nil
+}
+
+// NewOpener builds one direction's incoming protection; see NewSealer.
+func NewOpener(cipher, mac string, k Keys) (Opener, error) {
+	c, m, err := resolve(cipher, mac, k)
+	if err != nil {
+		return nil, err
+	}
+	o, err := c.newOpener(k, m)
+	if err != nil {
+		return nil, &Error{Op: "new", Err: fmt.Errorf("%s: %w", c.Name, err)}
+	}
+	return o, nil
+}
+
+// resolve finds the rows and checks that the key material has exactly the
+// lengths they declare, so a KDF bug is a typed error rather than a panic or
+// a silently truncated key.
+func resolve(cipher, mac string, k Keys) (*Cipher, *MAC, error) {
+	c, ok := LookupCipher(cipher)
+	if !ok {
+		return nil, nil, &Error{Op: "new", Err: fmt.Errorf("%w: cipher %q", ErrUnknown, cipher)}
+	}
+	if len(k.Key) != c.KeyLen || len(k.IV) != c.IVLen {
+		return nil, nil, &Error{Op: "new", Err: fmt.Errorf("%w: %s needs key %d and IV %d bytes, got %d and %d",
+			ErrKeySize, c.Name, c.KeyLen, c.IVLen, len(k.Key), len(k.IV))}
+	}
+	if c.AEAD {
+		return c, nil, nil
+	}
+	m, ok := LookupMAC(mac)
+	if !ok {
+		return nil, nil, &Error{Op: "new", Err: fmt.Errorf("%w: MAC %q", ErrUnknown, mac)}
+	}
+	if len(k.MACKey) != m.KeyLen {
+		return nil, nil, &Error{Op: "new", Err: fmt.Errorf("%w: %s needs a %d-byte key, got %d",
+			ErrKeySize, m.Name, m.KeyLen, len(k.MACKey))}
+	}
+	return c, m, nil
+}
