@@ -27,17 +27,22 @@ unit:
 
 ## images: the 12 server builds and the Dropbear profiles (nothing to do when built)
 images:
-	dockerfiles/build-images.sh openssh dropbear tinyssh
+	dockerfiles/build-images.sh all
 
 ## containers-test: start each server build and check it (needs Docker and the images)
+# Containers get the label org.sshmatrix.run=$$SSHMATRIX_RUN, so the leftover check
+# sees this run's containers only (other runs may share the engine).
 containers-test: images
-	$(GO) test -count=1 ./containers/...
-	@left=$$(docker ps -aq --filter label=org.sshmatrix=1); if [ -n "$$left" ]; then echo "leftover containers: $$left"; exit 1; fi
+	@run=containers-test-$$$$-$$(date +%s); \
+	SSHMATRIX_RUN=$$run $(GO) test -count=1 ./containers/... || exit 1; \
+	left=$$(docker ps -aq --filter label=org.sshmatrix.run=$$run); \
+	if [ -n "$$left" ]; then echo "leftover containers of this run: $$left"; exit 1; fi; \
+	echo "no leftover containers (docker ps -a --filter label=org.sshmatrix.run=$$run is empty)"
 
 ## clean-containers: remove every sshmatrix container (label org.sshmatrix=1)
 clean-containers:
-	@ids=$$(docker ps -aq --filter label=org.sshmatrix=1); if [ -n "$$ids" ]; then docker rm -f $$ids; else echo "no sshmatrix containers"; fi
+	@dockerfiles/clean.sh containers
 
-## clean-images: remove every sshmatrix image (the next `make images` rebuilds them)
-clean-images: clean-containers
-	@ids=$$(docker images -q --filter label=org.sshmatrix=1 | sort -u); if [ -n "$$ids" ]; then docker rmi -f $$ids >/dev/null; echo "removed $$(echo $$ids | wc -w) images"; else echo "no sshmatrix images"; fi
+## clean-images: remove every sshmatrix container and image (the next `make images` rebuilds them)
+clean-images:
+	@dockerfiles/clean.sh images

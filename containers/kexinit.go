@@ -84,11 +84,24 @@ func readBanner(br *bufio.Reader) (string, error) {
 
 // ReadKEXINIT performs the client's half of the version exchange on rw and
 // parses the server's first binary packet (RFC 4253 §6), which must be its
-// KEXINIT. It writes only the client's version line; the caller closes rw.
+// KEXINIT. It writes only the client's version line; the caller closes rw
+// (which also ends the write should the peer never read it).
 func ReadKEXINIT(rw io.ReadWriter) (*Algorithms, error) {
-	if _, err := io.WriteString(rw, probeBanner); err != nil {
-		return nil, fmt.Errorf("containers: send version: %w", err)
-	}
+	// Both sides may send their version line first (RFC 4253 §4.2); over an
+	// unbuffered pipe the write must not wait for the peer's own write.
+	sent := make(chan struct{})
+	go func() {
+		_, _ = io.WriteString(rw, probeBanner)
+		close(sent)
+	}()
+	// A server sends its KEXINIT after our version line has arrived; waiting
+	// (briefly) for the write keeps rw's writes finished when we return.
+	defer func() {
+		select {
+		case <-sent:
+		case <-time.After(2 * time.Second):
+		}
+	}()
 	br := bufio.NewReader(rw)
 	banner, err := readBanner(br)
 	if err != nil {

@@ -41,6 +41,9 @@ type Server struct {
 	Image   string
 	ctr     *testcontainers.DockerContainer
 	cli     *client.Client
+
+	termOnce sync.Once
+	termErr  error
 }
 
 // Start finds the image of the build and starts it, waiting for the banner.
@@ -62,9 +65,15 @@ func Start(ctx context.Context, req Request) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	labels := map[string]string{Label: "1"}
+	if run := os.Getenv("SSHMATRIX_RUN"); run != "" {
+		// Lets `make containers-test` find what this run left, on an engine
+		// other runs use at the same time.
+		labels[LabelRun] = run
+	}
 	opts := []testcontainers.ContainerCustomizer{
 		testcontainers.WithExposedPorts(SSHPort),
-		testcontainers.WithLabels(map[string]string{Label: "1"}),
+		testcontainers.WithLabels(labels),
 		testcontainers.WithWaitStrategy(ForBanner()),
 	}
 	if len(req.Cmd) > 0 {
@@ -72,11 +81,15 @@ func Start(ctx context.Context, req Request) (*Server, error) {
 	}
 	opts = append(opts, req.Extra...)
 	s := &Server{Build: b, Profile: req.Profile, Image: img, cli: cli}
+	if !beginStart() {
+		return nil, fmt.Errorf("containers: run %s %s: %w", req.Flavour, req.Version, ErrStopping)
+	}
 	ctr, err := testcontainers.Run(ctx, img, opts...)
 	if ctr != nil {
 		s.ctr = ctr
 		track(s)
 	}
+	live.starting.Done()
 	if err != nil {
 		if ctr == nil {
 			return nil, fmt.Errorf("containers: run %s %s: %w", req.Flavour, req.Version, err)
@@ -128,13 +141,18 @@ func (s *Server) Algorithms(ctx context.Context) (*Algorithms, error) {
 // Credentials of the test user; see the Credentials type.
 func (s *Server) Credentials() Credentials { return TestCredentials() }
 
-// Terminate stops and removes the container. It is safe on a nil Server.
+// Terminate stops and removes the container. It is safe on a nil Server and
+// when called more than once or concurrently (a test's cleanup and the
+// interrupt handler): every caller returns when the removal is done.
 func (s *Server) Terminate(ctx context.Context) error {
 	if s == nil || s.ctr == nil {
 		return nil
 	}
-	untrack(s)
-	return s.ctr.Terminate(ctx)
+	s.termOnce.Do(func() {
+		s.termErr = s.ctr.Terminate(ctx)
+		untrack(s)
+	})
+	return s.termErr
 }
 
 // ExecResult is the outcome of a command run to completion in the container.
@@ -191,7 +209,22 @@ func (s *Server) ReadFile(ctx context.Context, path string) ([]byte, error) {
 // can remove them (t.Cleanup does not run when the test binary is killed).
 var live struct {
 	sync.Mutex
-	m map[*Server]struct{}
+	m        map[*Server]struct{}
+	stopping bool           // set on interrupt: no new containers
+	starting sync.WaitGroup // Starts in progress
+}
+
+// ErrStopping: the process is removing its containers after an interrupt.
+var ErrStopping = errors.New("interrupted: not starting new containers")
+
+func beginStart() bool {
+	live.Lock()
+	defer live.Unlock()
+	if live.stopping {
+		return false
+	}
+	live.starting.Add(1)
+	return true
 }
 
 func track(s *Server) {
@@ -235,7 +268,19 @@ func TestMain(m *testing.M) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		sig := <-sigs
+		live.Lock()
+		live.stopping = true
+		live.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		TerminateAll(ctx)
+		// Containers being created right now are tracked when their Start
+		// returns: wait for those, then remove them too.
+		done := make(chan struct{})
+		go func() { live.starting.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
 		TerminateAll(ctx)
 		cancel()
 		fmt.Fprintf(os.Stderr, "containers: %v: removed the test containers\n", sig)

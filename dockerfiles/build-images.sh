@@ -38,6 +38,20 @@ declare -A PROFILES=([bookworm]="legacy sha2-only" [sid]="legacy sha2-only pq-on
 T0=$(date +%s)
 log() { printf '[images +%3ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
 die() { log "ERROR: $*"; exit 1; }
+# progress LABEL LOG CMD...: run CMD with its output in LOG and, while it runs,
+# print LOG's last line every 20 s (debootstrap and compiling take minutes).
+progress() {
+    local label=$1 logf=$2 pid n=0
+    shift 2
+    "$@" >"$logf" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        n=$((n + 1))
+        if [ $((n % 20)) = 0 ]; then log "$label: ... $(tail -n 1 "$logf" | cut -c1-100)"; fi
+    done
+    wait "$pid"
+}
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 hash_of() { # hash_of DIR EXTRA...: content hash of a build context plus extra strings
     local dir=$1; shift
@@ -75,7 +89,7 @@ make_base() { # make_base SUITE
     t=$(date +%s)
     touch "$WORK/built"
     log "base $suite: debootstrap from $MIRROR (log: $WORK/logs/base-$suite.log)"
-    if ! "$HERE/mkbase.sh" "$suite" "$MIRROR" "$WORK/rootfs-$suite" "$tag" >"$WORK/logs/base-$suite.log" 2>&1; then
+    if ! progress "base $suite" "$WORK/logs/base-$suite.log" "$HERE/mkbase.sh" "$suite" "$MIRROR" "$WORK/rootfs-$suite" "$tag"; then
         tail -20 "$WORK/logs/base-$suite.log"
         die "base $suite failed"
     fi
@@ -95,7 +109,15 @@ context() { # context FLAVOUR DIR: assemble a build context
     rm -rf "$ctx"
     mkdir -p "$ctx/keys"
     cp "$HERE/$flavour/Dockerfile" "$ctx/Dockerfile"
-    cp -r "$HERE/common" "$HERE/$flavour" "$ctx/"
+    cp -r "$HERE/common" "$ctx/"
+    mkdir -p "$ctx/$flavour"
+    # Only what the image's RUN steps use, so that e.g. a profile edit does not
+    # change the inputs (and tag) of the default image.
+    case $flavour in
+    openssh) cp "$HERE/openssh/setup.sh" "$HERE/openssh/run-sshd" "$ctx/openssh/" ;;
+    dropbear) cp "$HERE/dropbear/setup.sh" "$HERE/dropbear/run-dropbear" "$ctx/dropbear/" ;;
+    tinyssh) cp "$HERE/tinyssh/setup.sh" "$HERE/tinyssh/run-tinyssh" "$ctx/tinyssh/" ;;
+    esac
     cp "$REPO"/containers/internal/testkeys/*.pub "$REPO/containers/internal/testkeys/host_ca" "$ctx/keys/"
     case $flavour in dropbear | tinyssh) cp "$HELPER" "$ctx/common/sshmatrix-helper" ;; esac
 }
@@ -106,6 +128,7 @@ finish() { # finish TAG FLAVOUR VERSION SUITE PROFILE HASH: check the version, t
         /etc/sshmatrix/version /etc/sshmatrix/packages.txt)
     got=$(head -1 <<<"$out")
     pkgs=$(tail -n +2 <<<"$out" | tr '\n' ' ' | sed 's/ $//')
+    [ "$got" = "$want" ] || docker rmi "$tag.partial" >/dev/null 2>&1 || true
     [ "$got" = "$want" ] || die "$tag: built version is '$got', expected '$want' (has the Debian suite moved on? update the table in $0 and the inventory)"
     # One LABEL instruction (each --label of docker build would be a step of its own).
     printf 'FROM %s\nLABEL org.sshmatrix="1" org.sshmatrix.flavour="%s" org.sshmatrix.version="%s" org.sshmatrix.suite="%s" org.sshmatrix.profile="%s" org.sshmatrix.inputs="%s" org.sshmatrix.packages="%s"\n' \
@@ -114,8 +137,8 @@ finish() { # finish TAG FLAVOUR VERSION SUITE PROFILE HASH: check the version, t
     docker rmi "$tag.partial" >/dev/null
 }
 
-build() { # build FLAVOUR SUITE [PROFILE]
-    local flavour=$1 suite=$2 profile=${3:-default} version base ctx h tag t args=()
+build() { # build FLAVOUR SUITE [PROFILE [plan]]: build, or with "plan" only print the tag
+    local flavour=$1 suite=$2 profile=${3:-default} plan=${4:-} version base ctx h tag t args=()
     case $flavour in
     openssh) version=${OPENSSH[$suite]} ;;
     dropbear) version=${DROPBEAR[$suite]} ;;
@@ -131,21 +154,28 @@ build() { # build FLAVOUR SUITE [PROFILE]
         def=$(tag_of dropbear "$suite" default)
         builder=$(builder_tag "$suite")
         cp "$HERE/dropbear/profile.Dockerfile" "$ctx/Dockerfile"
+        cp "$HERE/dropbear/profile-keys.sh" "$ctx/dropbear/"
         args=(--build-arg "SERVER=$def" --build-arg "BUILDER=$builder" --build-arg "PROFILE=$profile")
         base="$def $builder"
     fi
     h=$(hash_of "$ctx" "$base" "$profile")
     if [ "$profile" = default ]; then tag="sshmatrix/$flavour:$version-$h"; else tag="sshmatrix/$flavour:$version-$profile-$h"; fi
     echo "$tag" >"$WORK/tag-$flavour-$suite-$profile"
+    if [ -n "$plan" ]; then echo "$tag"; return; fi
     if have_image "$tag"; then log "$flavour $version ($suite, $profile): up to date ($tag)"; return; fi
     t=$(date +%s)
     touch "$WORK/built"
     log "$flavour $version ($suite, $profile): building $tag"
     if ! docker build "${args[@]}" -t "$tag.partial" "$ctx" >"$WORK/logs/$flavour-$suite-$profile.log" 2>&1; then
         tail -30 "$WORK/logs/$flavour-$suite-$profile.log"
+        docker rmi "$tag.partial" >/dev/null 2>&1 || true
         die "$flavour $suite $profile failed (log: $WORK/logs/$flavour-$suite-$profile.log)"
     fi
     finish "$tag" "$flavour" "$version" "$suite" "$profile" "$h"
+    # Images of the same build made from older inputs are superseded.
+    docker images --filter label=org.sshmatrix.flavour="$flavour" --filter label=org.sshmatrix.version="$version" \
+        --filter label=org.sshmatrix.profile="$profile" --format '{{.Repository}}:{{.Tag}}' |
+        grep -vx -e "$tag" -e '.*\.partial' | xargs -r docker rmi >/dev/null 2>&1 || true
     log "$flavour $version ($suite, $profile): built $tag in $(($(date +%s) - t))s"
 }
 
@@ -174,12 +204,14 @@ build_builder() { # build_builder SUITE: compile the profiles of SUITE in one im
     t=$(date +%s)
     touch "$WORK/built"
     log "dropbear builder $suite: apt-get source dropbear, compile profiles: ${PROFILES[$suite]} (log: $WORK/logs/builder-$suite.log)"
-    if ! docker build --build-arg "BASE=$(base_tag "$suite")" --build-arg "SUITE=$suite" --build-arg "PROFILES=${PROFILES[$suite]}" \
-        -t "$tag" "$WORK/ctx/dropbear-builder-$suite" >"$WORK/logs/builder-$suite.log" 2>&1; then
+    if ! progress "dropbear builder $suite" "$WORK/logs/builder-$suite.log" docker build --build-arg "BASE=$(base_tag "$suite")" \
+        --build-arg "SUITE=$suite" --build-arg "PROFILES=${PROFILES[$suite]}" -t "$tag" "$WORK/ctx/dropbear-builder-$suite"; then
         tail -40 "$WORK/logs/builder-$suite.log"
         die "dropbear builder $suite failed"
     fi
     log "dropbear builder $suite: built $tag in $(($(date +%s) - t))s"
+    docker images --format '{{.Repository}}:{{.Tag}}' "sshmatrix/dropbear-builder" |
+        grep "^sshmatrix/dropbear-builder:${DROPBEAR[$suite]}-" | grep -vx "$tag" | xargs -r docker rmi >/dev/null 2>&1 || true
 }
 
 # run_jobs CMD...: run up to $JOBS of the given commands (strings) at a time; fail if any fails.
@@ -220,7 +252,13 @@ main() {
     run_jobs "${cmds[@]}"
     if [ $want_p = 1 ]; then
         cmds=()
-        for s in $SUITES; do [ -n "${PROFILES[$s]:-}" ] && cmds+=("build_builder $s"); done
+        for s in $SUITES; do
+            [ -n "${PROFILES[$s]:-}" ] || continue
+            # The builder is only needed (and only built) when a profile image is missing.
+            local missing=0
+            for p in ${PROFILES[$s]:-}; do have_image "$(build dropbear "$s" "$p" plan)" || missing=1; done
+            if [ $missing = 1 ]; then cmds+=("build_builder $s"); else log "dropbear builder $s: not needed (profile images up to date)"; fi
+        done
         [ ${#cmds[@]} -gt 0 ] && run_jobs "${cmds[@]}"
         cmds=()
         for s in $SUITES; do
@@ -233,7 +271,7 @@ main() {
     else
         log "done in $(($(date +%s) - T0))s"
     fi
-    docker images --filter label=org.sshmatrix=1 --filter dangling=false --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep -v -e '^sshmatrix/base' -e builder | sort
+    docker images --filter label=org.sshmatrix=1 --filter dangling=false --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep -v -e '^sshmatrix/base' -e builder -e '\.partial' | sort
 }
 
 main "$@"

@@ -44,7 +44,7 @@ const (
 	ECDSA384 HostKey = "ecdsa384"
 	ECDSA521 HostKey = "ecdsa521"
 	RSA      HostKey = "rsa"
-	DSS      HostKey = "dss" // 2020.81 and 2022.83 only
+	DSS      HostKey = "dss" // 2020.81, 2022.83 and the legacy profiles
 )
 
 // Option configures Run or Dial.
@@ -83,9 +83,6 @@ func build(version string, opts []Option) (*settings, error) {
 	old := version == "2020.81" || version == "2022.83"
 	if len(s.keys) > 0 && old && !slices.Contains(s.keys, RSA) {
 		return nil, fmt.Errorf("dropbear: %s needs the RSA host key among %v (it advertises RSA regardless and then fails an assertion)", version, s.keys)
-	}
-	if slices.Contains(s.keys, DSS) && !old {
-		return nil, fmt.Errorf("dropbear: %s has no DSS", version)
 	}
 	return s, nil
 }

@@ -124,6 +124,26 @@ func TestVersions(t *testing.T) {
 	}
 }
 
+// TestDialOverhead: per-connection cost of exec + tinysshd up to its KEXINIT.
+func TestDialOverhead(t *testing.T) {
+	c := start(t, "20261001")
+	ctx := context.Background()
+	const n = 5
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		conn, err := c.Dial(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+		if _, err := containers.ReadKEXINIT(conn); err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+	}
+	t.Logf("Dial up to the server's KEXINIT: %v per connection (sequential)", time.Since(t0)/n)
+}
+
 // TestRunWithoutPQ: -P on the long-running listener.
 func TestRunWithoutPQ(t *testing.T) {
 	c := start(t, "20261001", WithoutPQ())
