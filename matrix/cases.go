@@ -191,17 +191,21 @@ func GenerateCells(r *running, mode string) ([]*Cell, error) {
 	base := baseRow(kexes, ciphers, macs, hks)
 	// Compression against real peers: each method the server offers
 	// server-to-client; client-to-server too where it offers it there.
+	// These cells always re-key: RFC 4253 §6.2 restarts the compression
+	// context after each key exchange, a rule sshlib once got wrong.
 	for _, z := range common(r, sshlib.ClassCompression) {
 		if z == "none" {
 			continue
 		}
+		var c *Cell
 		if r.compC2S == nil || slices.Contains(r.compC2S, z) {
-			add(mk(base[0], base[1], base[2], base[3], z, "compression"))
-			continue
+			c = mk(base[0], base[1], base[2], base[3], z, "compression")
+		} else {
+			c = mk(base[0], base[1], base[2], base[3], "s2c:"+z, "compression, server-to-client only")
+			c.Compression, c.CompressionC2S = z, "none"
 		}
-		c := mk(base[0], base[1], base[2], base[3], "s2c:"+z, "compression, server-to-client only")
-		c.Compression, c.CompressionC2S = z, "none"
 		add(c)
+		c.ClientRekey, c.ServerRekey = true, r.restricts
 	}
 	for _, c := range negativeCells(r, base) {
 		add(c)

@@ -467,51 +467,41 @@ func hashName(h crypto.Hash) string {
 	return h.String()
 }
 
-// nextCompressor returns the outgoing compressor after NEWKEYS. A stream
-// already running continues across re-exchanges, as OpenSSH's does.
-func (t *transport) nextCompressor(cur *compressor, alg string, _ bool) *compressor {
+// nextCompressor returns the outgoing compressor after NEWKEYS. RFC 4253
+// §6.2: "The compression context is initialized after each key exchange",
+// so a new stream starts with every NEWKEYS (OpenSSH's
+// start_compression_out does the same); the delayed form waits for
+// authentication the first time (PROTOCOL §1.3).
+func (t *transport) nextCompressor(_ *compressor, alg string, _ bool) *compressor {
 	switch alg {
 	case "zlib":
-		if cur != nil {
-			return cur
-		}
 		return newCompressor()
 	case "zlib@openssh.com":
-		if cur != nil {
-			return cur
-		}
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		if t.authDone {
 			return newCompressor()
 		}
 		t.pendingC2S = alg
-		return nil
 	}
 	return nil
 }
 
+// nextDecompressor is nextCompressor's incoming twin.
 func (t *transport) nextDecompressor(cur *decompressor, alg string) *decompressor {
+	if cur != nil {
+		cur.close()
+	}
 	switch alg {
 	case "zlib":
-		if cur != nil {
-			return cur
-		}
 		return newDecompressor()
 	case "zlib@openssh.com":
-		if cur != nil {
-			return cur
-		}
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		if t.authDone {
 			return newDecompressor()
 		}
 		t.pendingS2C = alg
-		return nil
-	}
-	if cur != nil {
-		cur.close()
 	}
 	return nil
 }

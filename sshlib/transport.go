@@ -399,14 +399,14 @@ func (t *transport) startDelayedCompression() {
 	c2s, s2c := t.pendingC2S, t.pendingS2C
 	t.pendingC2S, t.pendingS2C = "", ""
 	t.mu.Unlock()
-	if s2c != "" && t.rcomp == nil {
+	// Only the reader calls this with s2c set (readLoop on USERAUTH_SUCCESS),
+	// so rcomp needs no lock; wcomp is guarded by wmu.
+	if s2c != "" {
 		t.rcomp = newDecompressor()
 	}
 	if c2s != "" {
 		t.wmu.Lock()
-		if t.wcomp == nil {
-			t.wcomp = newCompressor()
-		}
+		t.wcomp = newCompressor()
 		t.wmu.Unlock()
 	}
 }
