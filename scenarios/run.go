@@ -135,6 +135,9 @@ func startServer(ctx context.Context, family, version, profile string) (*server,
 		if len(f) < 3 || strings.HasPrefix(f[0], "@") {
 			continue
 		}
+		if !slices.Contains(sshlib.SupportedNames(sshlib.ClassHostKey), f[1]) {
+			continue // e.g. ssh-mldsa44-ed25519 on 10.6p1: sshlib cannot negotiate it anyway
+		}
 		k, _, _, err := sshlib.ParseAuthorizedKey([]byte(strings.Join(f[1:], " ")))
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: %s %s: host key line %q: %w", family, version, l, err)
