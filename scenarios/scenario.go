@@ -56,7 +56,7 @@ type Scenario struct {
 	Notes  string `json:"notes,omitempty"`
 
 	Server ServerSpec `json:"server"`
-	Client ClientSpec `json:"client,omitempty"`
+	Client ClientSpec `json:"client,omitzero"`
 
 	// Iterations repeats the connection (hybrid kex encoding bugs show
 	// about once in 256 connections); 0 means 1.
