@@ -116,4 +116,3 @@ func reproduceMain(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	}
 	return 0
 }
-
