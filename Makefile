@@ -11,19 +11,54 @@ export TESTCONTAINERS_HOST_OVERRIDE ?= localhost
 # SSHMATRIX_BASE=slim to start from debian:<suite>-slim where a registry is reachable.
 export SSHMATRIX_BASE ?= debootstrap
 
-.PHONY: all test unit vet fuzz-smoke images containers-test clean-containers clean-images
+.PHONY: all test unit vet images containers-test scenarios-test matrix-smoke matrix mutants clean-containers clean-images
 
 all: test
 
-## test: every test (vet, unit tests with -race, container tests, smoke matrix)
-test: vet unit containers-test
+## test: every test: vet, unit and in-process interop tests (-race), then with
+## real servers: the container tests, the user-reported scenarios, the smoke matrix
+test: vet images unit containers-test scenarios-test matrix-smoke
 
 vet:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-unit:
-	$(GO) test -race -count=1 ./sshlib/... ./cmd/...
+unit: images
+	$(GO) test -race -count=1 ./sshlib/... ./cmd/... ./matrix/internal/...
+	$(GO) test -short -count=1 ./matrix/ ./scenarios/
+
+# Each run labels its containers org.sshmatrix.run=<run>, so the leftover
+# check sees this run's containers only (other runs may share the engine).
+define no_leftovers
+left=$$(docker ps -aq --filter label=org.sshmatrix.run=$$run); \
+if [ -n "$$left" ]; then echo "leftover containers of this run: $$left"; exit 1; fi; \
+echo "no leftover containers (docker ps -a --filter label=org.sshmatrix.run=$$run is empty)"
+endef
+
+## scenarios-test: every user-reported configuration against the servers it names
+scenarios-test: images
+	@run=scenarios-$$$$-$$(date +%s); \
+	SSHMATRIX_RUN=$$run $(GO) test -count=1 -timeout 20m ./scenarios/ || exit 1; \
+	$(no_leftovers)
+
+## matrix-smoke: every algorithm of every server once (part of make test)
+matrix-smoke: images
+	@run=matrix-smoke-$$$$-$$(date +%s); \
+	SSHMATRIX_RUN=$$run $(GO) test -count=1 -timeout 20m ./matrix/ -run TestMatrix -matrix.mode=smoke -matrix.out=out/smoke || exit 1; \
+	$(no_leftovers)
+
+## matrix: the pairwise matrix over every server build, plus the scenarios;
+## reports in out/ (matrix.html, matrix.md, matrix.json, matrix.xml)
+matrix: images
+	@run=matrix-$$$$-$$(date +%s); start=$$(date +%s); \
+	SSHMATRIX_RUN=$$run SSHMATRIX_SCENARIOS=1 $(GO) test -count=1 -timeout 60m ./matrix/ -run TestMatrix \
+		-matrix.mode=$${SSHMATRIX_MODE:-pairwise} -matrix.out=out; rc=$$?; \
+	echo "make matrix: $$(( $$(date +%s) - start ))s; reports: out/matrix.html out/matrix.md out/matrix.json out/matrix.xml"; \
+	$(no_leftovers); exit $$rc
+
+## mutants: plant known bugs in sshlib (build tag sshlibfaults) and require the matrix to catch each
+mutants: images
+	matrix/mutants.sh
 
 ## images: the 12 server builds and the Dropbear profiles (nothing to do when built)
 images:
@@ -35,9 +70,7 @@ images:
 containers-test: images
 	@run=containers-test-$$$$-$$(date +%s); \
 	SSHMATRIX_RUN=$$run $(GO) test -count=1 ./containers/... || exit 1; \
-	left=$$(docker ps -aq --filter label=org.sshmatrix.run=$$run); \
-	if [ -n "$$left" ]; then echo "leftover containers of this run: $$left"; exit 1; fi; \
-	echo "no leftover containers (docker ps -a --filter label=org.sshmatrix.run=$$run is empty)"
+	$(no_leftovers)
 
 ## clean-containers: remove every sshmatrix container (label org.sshmatrix=1)
 clean-containers:

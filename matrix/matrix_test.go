@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sshmatrix/sshmatrix/containers"
+	"github.com/sshmatrix/sshmatrix/scenarios"
 )
 
 func env(name, def string) string {
@@ -20,11 +21,12 @@ func env(name, def string) string {
 }
 
 var (
-	flagMode     = flag.String("matrix.mode", env("SSHMATRIX_MODE", ModePairwise), "smoke, pairwise or full (env SSHMATRIX_MODE)")
-	flagServers  = flag.String("matrix.servers", env("SSHMATRIX_SERVERS", ""), "comma-separated server ids or prefixes, e.g. openssh,dropbear-2026.94 (env SSHMATRIX_SERVERS); empty = all")
-	flagShard    = flag.String("matrix.shard", env("SSHMATRIX_SHARD", ""), "k/n: run the k-th of n shards (env SSHMATRIX_SHARD)")
-	flagOut      = flag.String("matrix.out", env("SSHMATRIX_OUT", "../out"), "directory for matrix.json/.xml/.md/.html (env SSHMATRIX_OUT)")
-	flagParallel = env("SSHMATRIX_PARALLEL", "8")
+	flagMode      = flag.String("matrix.mode", env("SSHMATRIX_MODE", ModePairwise), "smoke, pairwise or full (env SSHMATRIX_MODE)")
+	flagServers   = flag.String("matrix.servers", env("SSHMATRIX_SERVERS", ""), "comma-separated server ids or prefixes, e.g. openssh,dropbear-2026.94 (env SSHMATRIX_SERVERS); empty = all")
+	flagShard     = flag.String("matrix.shard", env("SSHMATRIX_SHARD", ""), "k/n: run the k-th of n shards (env SSHMATRIX_SHARD)")
+	flagOut       = flag.String("matrix.out", env("SSHMATRIX_OUT", "../out"), "directory for matrix.json/.xml/.md/.html (env SSHMATRIX_OUT)")
+	flagScenarios = flag.Bool("matrix.scenarios", env("SSHMATRIX_SCENARIOS", "") == "1", "also run the user-reported scenarios (scenarios/) and include them in the reports (env SSHMATRIX_SCENARIOS=1)")
+	flagParallel  = env("SSHMATRIX_PARALLEL", "8")
 )
 
 func TestMain(m *testing.M) {
@@ -58,8 +60,26 @@ func TestMatrix(t *testing.T) {
 	if len(plan.Cells) == 0 {
 		t.Fatalf("no cells selected (mode %s, servers %q, shard %q)", plan.Mode, *flagServers, *flagShard)
 	}
+	var scen []*scenarios.Result
+	if *flagScenarios {
+		t.Run("scenarios", func(t *testing.T) {
+			t.Parallel()
+			res, err := scenarios.RunAll(ctx, "../scenarios")
+			scen = res
+			if err != nil {
+				t.Errorf("scenarios: %v", err)
+			}
+			for _, r := range res {
+				if r.Outcome == scenarios.Fail {
+					t.Errorf("scenario %s on %s: expected %s, observed %s: %s", r.Scenario, r.Server, r.Expected, r.Observed, r.Error)
+				}
+			}
+			scenarios.Close(context.Background())
+		})
+	}
 	t.Cleanup(func() {
 		rep := plan.Report()
+		rep.Scenarios = scen
 		if err := rep.WriteAll(*flagOut); err != nil {
 			t.Errorf("write reports: %v", err)
 		}

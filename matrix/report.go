@@ -2,8 +2,10 @@ package matrix
 
 import (
 	"encoding/json"
+
 	"encoding/xml"
 	"fmt"
+	"github.com/sshmatrix/sshmatrix/scenarios"
 	"html/template"
 	"os"
 	"path/filepath"
@@ -23,6 +25,9 @@ type Report struct {
 	Servers  []string       `json:"servers"`
 	Counts   map[string]int `json:"counts"`
 	Results  []*Result      `json:"cells"`
+	// Scenarios are the user-reported configurations (scenarios/), when the
+	// run included them (make matrix does).
+	Scenarios []*scenarios.Result `json:"scenarios,omitempty"`
 }
 
 // summarize fills Counts and sorts the results.
@@ -34,8 +39,16 @@ func (rep *Report) summarize() {
 	}
 }
 
-// Failed reports whether any cell failed or passed against its expectation.
-func (rep *Report) Failed() bool { return rep.Counts[Fail]+rep.Counts[UnexpectedPass] > 0 }
+// Failed reports whether any cell or scenario failed, or a cell passed
+// against its expectation.
+func (rep *Report) Failed() bool {
+	for _, s := range rep.Scenarios {
+		if s.Outcome == scenarios.Fail {
+			return true
+		}
+	}
+	return rep.Counts[Fail]+rep.Counts[UnexpectedPass] > 0
+}
 
 // WriteAll writes matrix.json, matrix.xml (JUnit), matrix.md and
 // matrix.html into dir. Secrets never reach them: sshlib's key log is not
@@ -112,6 +125,24 @@ func (rep *Report) junit() ([]byte, error) {
 	for _, id := range sortedKeys(suites) {
 		out.Suites = append(out.Suites, *suites[id])
 	}
+	if len(rep.Scenarios) > 0 {
+		s := junitSuite{Name: "scenarios"}
+		for _, r := range rep.Scenarios {
+			c := junitCase{Name: r.Scenario + "/" + r.Server, Classname: "scenarios", Time: r.Duration.Seconds()}
+			switch r.Outcome {
+			case scenarios.Fail:
+				c.Failure = &junitFailure{Message: "expected " + r.Expected + ", observed " + r.Observed, Text: r.Error + "\n\nserver log tail:\n" + tail(r.ServerLog, 40)}
+				s.Failures++
+			case scenarios.Unsupported:
+				c.Skipped = &junitFailure{Message: "unsupported: " + r.Observed}
+				s.Skipped++
+			}
+			s.Tests++
+			s.Time += c.Time
+			s.Cases = append(s.Cases, c)
+		}
+		out.Suites = append(out.Suites, s)
+	}
 	b, err := xml.MarshalIndent(out, "", "  ")
 	return append([]byte(xml.Header), b...), err
 }
@@ -184,6 +215,12 @@ func (rep *Report) markdown() ([]byte, error) {
 		}
 		b.WriteString("\n")
 	}
+	if len(rep.Scenarios) > 0 {
+		fmt.Fprintf(&b, "\n## User-reported scenarios\n\n| scenario | server | result | expected | observed |\n|---|---|---|---|---|\n")
+		for _, r := range rep.Scenarios {
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", r.Scenario, r.Server, r.Outcome, mdCell(r.Expected), mdCell(r.Observed))
+		}
+	}
 	var bad []*Result
 	for _, r := range rep.Results {
 		if r.Outcome == Fail || r.Outcome == UnexpectedPass {
@@ -232,6 +269,9 @@ details{margin:2px 0}pre{background:#f6f6f6;padding:4px;max-height:30em;overflow
 {{if .Error}}<p><b>error:</b> {{.Error}}</p>{{end}}{{if .Reason}}<p><b>reason:</b> {{.Reason}}</p>{{end}}
 <p><b>server check:</b> {{.ServerCheck}}</p><p><b>rerun:</b> <code>{{.Repro}}</code></p>
 <pre>{{tail .ServerLog}}</pre></details>{{end}}{{end}}{{end}}{{end}}
+{{if .R.Scenarios}}<h2>User-reported scenarios</h2>
+{{range .R.Scenarios}}<details class="{{.Outcome}}"><summary>{{.Outcome}}: {{.Scenario}} on {{.Server}} ({{.Iterations}} connection(s))</summary>
+<p><b>expected:</b> {{.Expected}}</p><p><b>observed:</b> {{.Observed}}</p>{{if .Error}}<p><b>error:</b> {{.Error}}</p>{{end}}<pre>{{tail .ServerLog}}</pre></details>{{end}}{{end}}
 <h2>Negative cells</h2>
 {{range .Neg}}<details class="{{.Outcome}}"><summary>{{.Outcome}}: {{.Cell.ID}}</summary><p>{{.Error}}</p><p><code>{{.Repro}}</code></p></details>{{end}}
 </body></html>
@@ -249,6 +289,8 @@ func (rep *Report) html() ([]byte, error) {
 	err := htmlTmpl.Execute(&b, map[string]any{"R": rep, "Servers": servers, "Algs": algs, "Cells": cells, "Neg": neg})
 	return []byte(b.String()), err
 }
+
+func mdCell(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", "\\|"), "\n", " ") }
 
 func orImplicit(mac string) string {
 	if mac == "" {

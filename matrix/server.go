@@ -10,9 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sshmatrix/sshmatrix/containers"
 	"github.com/sshmatrix/sshmatrix/containers/dropbear"
@@ -92,11 +92,11 @@ type running struct {
 	// (TinySSH), so each transfer gets its own connection.
 	oneSession bool
 	compC2S    []string // client-to-server compression offer, when it differs from server-to-client
-	creds     containers.Credentials
-	hostCA    sshlib.PublicKey
-	hostKeys  map[string]bool // blobs of the server's host keys
-	dial      func(ctx context.Context, c *Cell) (*containers.Conn, error)
-	stop      func(ctx context.Context) error
+	creds      containers.Credentials
+	hostCA     sshlib.PublicKey
+	hostKeys   map[string]bool // blobs of the server's host keys
+	dial       func(ctx context.Context, c *Cell) (*containers.Conn, error)
+	stop       func(ctx context.Context) error
 }
 
 // startServer starts one build and learns what it offers.
