@@ -44,7 +44,7 @@ scenarios-test: images
 ## matrix-smoke: every algorithm of every server once (part of make test)
 matrix-smoke: images
 	@run=matrix-smoke-$$$$-$$(date +%s); \
-	SSHMATRIX_RUN=$$run $(GO) test -count=1 -timeout 20m ./matrix/ -run TestMatrix -matrix.mode=smoke -matrix.out=out/smoke || exit 1; \
+	SSHMATRIX_RUN=$$run $(GO) test -count=1 -timeout 20m ./matrix/ -run TestMatrix -matrix.mode=smoke -matrix.out=$(CURDIR)/out/smoke || exit 1; \
 	$(no_leftovers)
 
 ## matrix: the pairwise matrix over every server build, plus the scenarios;
@@ -52,7 +52,7 @@ matrix-smoke: images
 matrix: images
 	@run=matrix-$$$$-$$(date +%s); start=$$(date +%s); \
 	SSHMATRIX_RUN=$$run SSHMATRIX_SCENARIOS=1 $(GO) test -count=1 -timeout 60m ./matrix/ -run TestMatrix \
-		-matrix.mode=$${SSHMATRIX_MODE:-pairwise} -matrix.out=out; rc=$$?; \
+		-matrix.mode=$${SSHMATRIX_MODE:-pairwise} -matrix.out=$(CURDIR)/out; rc=$$?; \
 	echo "make matrix: $$(( $$(date +%s) - start ))s; reports: out/matrix.html out/matrix.md out/matrix.json out/matrix.xml"; \
 	$(no_leftovers); exit $$rc
 

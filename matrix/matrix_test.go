@@ -3,6 +3,7 @@ package matrix
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -85,6 +86,22 @@ func TestMatrix(t *testing.T) {
 		}
 		t.Logf("matrix: %d cells in %s: %v; reports in %s", len(rep.Results), rep.Duration.Round(time.Second), rep.Counts, *flagOut)
 	})
+	// go test shows subtest output only when the parent ends; a progress
+	// line on stderr every 15 s says how far a long run is.
+	stopProgress := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(15 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				fmt.Fprintf(os.Stderr, "matrix: %s\n", plan.ProgressLine())
+			case <-stopProgress:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stopProgress) })
 	byServer := map[string][]*Cell{}
 	for _, c := range plan.Cells {
 		byServer[c.Server] = append(byServer[c.Server], c)

@@ -131,6 +131,31 @@ func (p *Plan) Repro(c *Cell) string {
 	return fmt.Sprintf("go test ./matrix -count=1 -run '%s' -matrix.servers=%s -matrix.mode=%s", strings.Join(parts, "/"), c.Server, p.Mode)
 }
 
+// Progress is how far a run is: cells done, failed (including unexpected
+// passes), and the total.
+func (p *Plan) Progress() (done, failed, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.results {
+		if r.Outcome == Fail || r.Outcome == UnexpectedPass {
+			failed++
+		}
+	}
+	return len(p.results), failed, len(p.Cells)
+}
+
+// ProgressLine renders Progress with the elapsed time and an estimate of
+// the time left.
+func (p *Plan) ProgressLine() string {
+	done, failed, total := p.Progress()
+	elapsed := time.Since(p.started)
+	left := "?"
+	if done > 0 {
+		left = (elapsed / time.Duration(done) * time.Duration(total-done)).Round(time.Second).String()
+	}
+	return fmt.Sprintf("%d/%d cells, %d failed, %s elapsed, ~%s left", done, total, failed, elapsed.Round(time.Second), left)
+}
+
 // Report assembles the results so far.
 func (p *Plan) Report() *Report {
 	p.mu.Lock()

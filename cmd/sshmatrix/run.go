@@ -58,12 +58,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	total := len(plan.Cells)
-	rep := plan.Run(ctx, *parallel, func(done, total, failed int, elapsed time.Duration) {
-		left := time.Duration(0)
-		if done > 0 {
-			left = elapsed / time.Duration(done) * time.Duration(total-done)
-		}
-		fmt.Fprintf(stderr, "\r%d/%d cells, %d failed, %s elapsed, ~%s left   ", done, total, failed, elapsed.Round(time.Second), left.Round(time.Second))
+	rep := plan.Run(ctx, *parallel, func(int, int, int, time.Duration) {
+		fmt.Fprintf(stderr, "\r%s   ", plan.ProgressLine())
 	})
 	fmt.Fprintln(stderr)
 	if err := rep.WriteAll(*out); err != nil {
