@@ -240,6 +240,9 @@ func startOpenSSH(ctx context.Context, r *running) error {
 // positive algorithm of the failing class, so sshlib's offer lacks it.
 func opensshOptions(c *Cell) []openssh.Option {
 	opts := []openssh.Option{
+		// debug1 has the "kex: ..." lines the cell asserts; DEBUG3 would
+		// stream every packet's log line through docker for nothing.
+		openssh.WithLogLevel("DEBUG1"),
 		openssh.WithKexAlgorithms(c.Kex), openssh.WithCiphers(c.Cipher),
 		openssh.WithHostKeyAlgorithms(c.HostKey),
 		// User keys: allow every signature algorithm the version knows, so
