@@ -205,3 +205,41 @@ func TestUnknownConfiguredAlgorithmFailsBeforeDialing(t *testing.T) {
 		t.Fatalf("want UnknownAlgorithmError for the MAC, got %v", err)
 	}
 }
+
+// TestServerWrongGuessIsIgnored: a server that sets first_kex_packet_follows
+// with a wrong guess (RFC 4253 §7) sends a kex packet the client must drop.
+// The scripted server sends garbage as its guess and then DISCONNECT: a
+// client that dropped the guess is still waiting for the real reply and
+// reports the DISCONNECT; one that did not fails parsing the garbage.
+// With a right guess (same first kex and host key), the same garbage is the
+// reply and must fail to parse.
+func TestServerWrongGuessIsIgnored(t *testing.T) {
+	bogus := []byte{30, 0xde, 0xad, 0xbe, 0xef}
+	disc := wire.NewBuilder(nil).Byte(msgDisconnect).Uint32(uint32(DisconnectByApplication)).Text("after the guess").Text("").Bytes()
+	for name, tc := range map[string]struct {
+		serverKex []string
+		wantDisc  bool
+	}{
+		"wrong guess is dropped": {[]string{"ecdh-sha2-nistp256", "curve25519-sha256"}, true},
+		"right guess is used":    {[]string{"curve25519-sha256", "ecdh-sha2-nistp256"}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := dialScripted(t, func(s *scriptedServer) error {
+				s.greet()
+				s.send(serverKexInit(false, func(m *kexInitMsg) {
+					m.KexAlgos = tc.serverKex
+					m.HostKeyAlgos = []string{"ssh-ed25519"}
+					m.FirstKexFollows = true
+				}))
+				s.send(bogus)
+				s.recv() // the client's ECDH_INIT
+				return s.send(disc)
+			}, &Config{KeyExchanges: []string{"curve25519-sha256", "ecdh-sha2-nistp256"}, HostKeyAlgorithms: []string{"ssh-ed25519"},
+				Ciphers: []string{"aes128-ctr"}, MACs: []string{"hmac-sha2-256"}})
+			var de *DisconnectError
+			if got := errors.As(err, &de); got != tc.wantDisc {
+				t.Fatalf("DISCONNECT reached the client: %v, want %v (error: %v)", got, tc.wantDisc, err)
+			}
+		})
+	}
+}
