@@ -41,3 +41,10 @@ clean-containers:
 ## clean-images: remove every sshmatrix image (the next `make images` rebuilds them)
 clean-images: clean-containers
 	@ids=$$(docker images -q --filter label=org.sshmatrix=1 | sort -u); if [ -n "$$ids" ]; then docker rmi -f $$ids >/dev/null; echo "removed $$(echo $$ids | wc -w) images"; else echo "no sshmatrix images"; fi
+
+## bench: 1 GiB up/down through one OpenSSH 10.6p1 server: sshlib vs x/crypto/ssh vs ssh(1); writes out/bench.json and docs/benchmarks.md
+.PHONY: bench
+bench: images
+	@command -v ssh >/dev/null || apt-get install -y openssh-client
+	$(GO) build -o build/sshmatrix ./cmd/sshmatrix
+	build/sshmatrix bench $(BENCHFLAGS)
