@@ -294,7 +294,14 @@ func (t *transport) readLoop() {
 			// the next read, not when the auth layer gets to it.
 			t.startDelayedCompression()
 		}
-		msg := append([]byte(nil), p...)
+		var msg []byte
+		if p[0] == msgChannelData || p[0] == msgChannelExtendedData {
+			msg = append(getRxBuf(len(p)), p...)
+		} else {
+			// Only data goes back to the pool; the rest (window
+			// adjustments, requests) is small and left to the collector.
+			msg = append([]byte(nil), p...)
+		}
 		select {
 		case t.incoming <- msg:
 		case <-t.closed:
@@ -307,6 +314,37 @@ func (t *transport) readLoop() {
 			}
 		}
 	}
+}
+
+// Received payloads are handed to the layers above in buffers from rxPool
+// (the opener's buffer is reused by the next read, so each payload must be
+// copied out). The channel layer gives a buffer back once its data has
+// been read (byteQueue), so a bulk download reuses a few buffers instead
+// of allocating one per packet, which kept the garbage collector busy.
+// rxBufSize holds the largest CHANNEL_EXTENDED_DATA we accept
+// (channelMaxPacket of data plus its 13-byte header); larger payloads,
+// rare, are allocated and left to the collector.
+const rxBufSize = channelMaxPacket + 64
+
+var rxPool = sync.Pool{New: func() any { b := make([]byte, 0, rxBufSize); return &b }}
+
+// getRxBuf returns an empty slice with room for n bytes.
+func getRxBuf(n int) []byte {
+	if n > rxBufSize {
+		return make([]byte, 0, n)
+	}
+	return (*rxPool.Get().(*[]byte))[:0]
+}
+
+// putRxBuf gives back a buffer from getRxBuf. The caller must own it (the
+// packetConn contract: a payload is the reader's to keep) and must not use
+// it, or any slice of it, afterwards. Buffers of another size are ignored.
+func putRxBuf(b []byte) {
+	if cap(b) != rxBufSize {
+		return
+	}
+	b = b[:0]
+	rxPool.Put(&b)
 }
 
 // readPacket implements packetConn.
