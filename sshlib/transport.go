@@ -46,6 +46,8 @@ type transport struct {
 	wcomp       *compressor
 	wBytes      int64 // since the last NEWKEYS sent
 	wPackets    int64
+	wLimBytes   int64 // rekey limits of the keys in force (RFC 4344 §3)
+	wLimPackets int64
 	kexActive   bool   // our KEXINIT is out and NEWKEYS is not
 	ourKexInit  []byte // the KEXINIT payload of the current exchange
 	ourKexMsg   *kexInitMsg
@@ -54,11 +56,12 @@ type transport struct {
 	writeErr    error
 
 	// Read direction, owned by the reader (the handshake, then readLoop).
-	opener   packet.Opener
-	rseq     uint32
-	rcomp    *decompressor
-	rBytes   int64
-	rPackets int64
+	opener                 packet.Opener
+	rseq                   uint32
+	rcomp                  *decompressor
+	rBytes                 int64
+	rPackets               int64
+	rLimBytes, rLimPackets int64
 
 	// Connection state, guarded by mu.
 	mu            sync.Mutex
@@ -103,6 +106,9 @@ func newClientTransport(ctx context.Context, c net.Conn, cfg *Config, hostVerify
 		t.keyLog = &keyLogger{w: cfg.KeyLog}
 	}
 	t.wcond = sync.NewCond(&t.wmu)
+	// Until the first NEWKEYS installs real ones (runKex).
+	t.wLimBytes, t.wLimPackets = t.limits("")
+	t.rLimBytes, t.rLimPackets = t.limits("")
 	t.clientVersion = []byte(defaultVersion)
 	if cfg.ClientVersion != "" {
 		t.clientVersion = []byte(cfg.ClientVersion)
