@@ -321,6 +321,9 @@ func startBenchServer(ctx context.Context, version string, port int) (*openssh.C
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	hostNet := testcontainers.CustomizeRequestOption(func(req *testcontainers.GenericContainerRequest) error {
 		req.ExposedPorts = nil
+		// -p (not -o Port) replaces the image config's "Port 22", so
+		// nothing else of the host's loopback is taken.
+		req.Cmd = append(req.Cmd, "-p", strconv.Itoa(port))
 		prev := req.HostConfigModifier
 		req.HostConfigModifier = func(hc *container.HostConfig) {
 			if prev != nil {
@@ -333,7 +336,7 @@ func startBenchServer(ctx context.Context, version string, port int) (*openssh.C
 		return nil
 	})
 	c, err := openssh.Run(ctx, version,
-		openssh.WithConfig("ListenAddress 127.0.0.1", "Port "+strconv.Itoa(port), "MaxStartups 100", "MaxSessions 100"),
+		openssh.WithConfig("ListenAddress 127.0.0.1", "MaxStartups 100", "MaxSessions 100"),
 		openssh.WithLogLevel("ERROR"),
 		openssh.WithCustomizers(hostNet))
 	if err != nil {
