@@ -879,7 +879,7 @@ func writeBenchDoc(path string, rep *benchReport, table string) error {
 	fmt.Fprintf(&gen, "Latest run: %s, `make bench`.\n\n", rep.Date)
 	fmt.Fprintf(&gen, "- Machine: %s, %d cores (shared with other jobs); load before: `%s`; after: `%s`\n", rep.CPU, rep.Cores, rep.LoadBefore, rep.LoadAfter)
 	fmt.Fprintf(&gen, "- Go %s, golang.org/x/crypto %s; client %s; server `%s` (Docker, host network, 127.0.0.1)\n", rep.GoVersion, rep.XCrypto, rep.ClientVersion, rep.ServerVersion)
-	fmt.Fprintf(&gen, "- %d bytes per transfer, %d interleaved runs per cell; MB/s = 10^6 bytes per second of the client process's wall time (process start, handshake, authentication and transfer); CPU = user+sys of the client process (rusage) per GiB; peak RSS = the client process's maxrss.\n\n", rep.Bytes, rep.Runs)
+	fmt.Fprintf(&gen, "- %d bytes per transfer, %d interleaved runs per cell; MB/s = 10^6 bytes per second of the client process's wall time (process start, handshake, authentication and transfer); CPU = user+sys of the client process (rusage) per GiB; peak RSS = the highest VmHWM of the client process (rusage maxrss would include the Go parent's RSS at fork).\n\n", rep.Bytes, rep.Runs)
 	gen.WriteString(table)
 	gen.WriteString(end + "\n")
 	old, err := os.ReadFile(path)

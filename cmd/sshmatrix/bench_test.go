@@ -103,3 +103,50 @@ func BenchmarkTransfer(b *testing.B) {
 		}
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1G": 1 << 30, "64M": 64 << 20, "3K": 3072, "1000": 1000} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "G", "-1M", "0", "1T"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) accepted", bad)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want float64
+	}{{[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}, {[]float64{7}, 7}} {
+		if got := median(c.in); got != c.want {
+			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+// TestBenchDocKeepsNotes: a run rewrites only the part between the markers.
+func TestBenchDocKeepsNotes(t *testing.T) {
+	path := t.TempDir() + "/b.md"
+	rep := &benchReport{Date: "D1", Bytes: 1, Runs: 1}
+	if err := writeBenchDoc(path, rep, "TABLE1\n"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	doc := "intro\n" + string(b) + "notes\n"
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep.Date = "D2"
+	if err := writeBenchDoc(path, rep, "TABLE2\n"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(path)
+	s := string(b)
+	if !strings.HasPrefix(s, "intro\n") || !strings.HasSuffix(s, "notes\n") || strings.Contains(s, "TABLE1") || !strings.Contains(s, "TABLE2") || !strings.Contains(s, "D2") {
+		t.Fatalf("rewritten doc:\n%s", s)
+	}
+}
