@@ -79,3 +79,11 @@ clean-containers:
 ## clean-images: remove every sshmatrix container and image (the next `make images` rebuilds them)
 clean-images:
 	@dockerfiles/clean.sh images
+
+## bench: 1 GiB up/down through one OpenSSH 10.6p1 server: sshlib vs x/crypto/ssh vs ssh(1); writes out/bench.json and docs/benchmarks.md
+.PHONY: bench
+bench:
+	@docker images -q --filter label=org.sshmatrix.flavour=openssh --filter label=org.sshmatrix.version=10.6p1 | grep -q . || dockerfiles/build-images.sh openssh
+	@command -v ssh >/dev/null || apt-get install -y openssh-client
+	$(GO) build -o build/sshmatrix ./cmd/sshmatrix
+	build/sshmatrix bench $(BENCHFLAGS)

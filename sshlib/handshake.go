@@ -304,6 +304,7 @@ func (t *transport) runKex(p []byte, before int) error {
 			t.wseq = 0
 		}
 		t.wBytes, t.wPackets = 0, 0
+		t.wLimBytes, t.wLimPackets = t.limits(algs.c2s.Cipher)
 		t.wcomp = t.nextCompressor(t.wcomp, algs.c2s.Compression, true)
 	}
 	t.wmu.Unlock()
@@ -323,6 +324,7 @@ func (t *transport) runKex(p []byte, before int) error {
 		t.rseq = 0
 	}
 	t.rBytes, t.rPackets = 0, 0
+	t.rLimBytes, t.rLimPackets = t.limits(algs.s2c.Cipher)
 	t.rcomp = t.nextDecompressor(t.rcomp, algs.s2c.Compression)
 
 	t.mu.Lock()
@@ -426,16 +428,16 @@ func (t *transport) limits(cipher string) (bytes, packets int64) {
 	return bytes, packets
 }
 
-// writeLimitReachedLocked: wmu held.
+// writeLimitReachedLocked: wmu held. The limits are those of the keys in
+// force, computed when they were installed: this runs for every packet,
+// and looking them up took the connection mutex and a registry scan.
 func (t *transport) writeLimitReachedLocked() bool {
-	b, p := t.limits(t.negotiated().ClientToServer.Cipher)
-	return t.wBytes >= b || t.wPackets >= p
+	return t.wBytes >= t.wLimBytes || t.wPackets >= t.wLimPackets
 }
 
 // readLimitReached: reader only.
 func (t *transport) readLimitReached() bool {
-	b, p := t.limits(t.negotiated().ServerToClient.Cipher)
-	return t.rBytes >= b || t.rPackets >= p
+	return t.rBytes >= t.rLimBytes || t.rPackets >= t.rLimPackets
 }
 
 func (t *transport) armRekeyTimer() {

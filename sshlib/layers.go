@@ -9,7 +9,8 @@ package sshlib
 // Tests of the layers above use an in-memory fake of this interface.
 type packetConn interface {
 	// writePacket sends one payload (message number first). It blocks while a
-	// key exchange is in progress and is safe for concurrent use.
+	// key exchange is in progress and is safe for concurrent use. It does not
+	// keep p: the caller may reuse it once writePacket returns.
 	writePacket(p []byte) error
 	// readPacket returns the next payload for the layers above. The slice is
 	// the caller's to keep. It returns an error once the connection is closed.

@@ -46,6 +46,8 @@ type transport struct {
 	wcomp       *compressor
 	wBytes      int64 // since the last NEWKEYS sent
 	wPackets    int64
+	wLimBytes   int64 // rekey limits of the keys in force (RFC 4344 §3)
+	wLimPackets int64
 	kexActive   bool   // our KEXINIT is out and NEWKEYS is not
 	ourKexInit  []byte // the KEXINIT payload of the current exchange
 	ourKexMsg   *kexInitMsg
@@ -54,11 +56,12 @@ type transport struct {
 	writeErr    error
 
 	// Read direction, owned by the reader (the handshake, then readLoop).
-	opener   packet.Opener
-	rseq     uint32
-	rcomp    *decompressor
-	rBytes   int64
-	rPackets int64
+	opener                 packet.Opener
+	rseq                   uint32
+	rcomp                  *decompressor
+	rBytes                 int64
+	rPackets               int64
+	rLimBytes, rLimPackets int64
 
 	// Connection state, guarded by mu.
 	mu            sync.Mutex
@@ -103,6 +106,9 @@ func newClientTransport(ctx context.Context, c net.Conn, cfg *Config, hostVerify
 		t.keyLog = &keyLogger{w: cfg.KeyLog}
 	}
 	t.wcond = sync.NewCond(&t.wmu)
+	// Until the first NEWKEYS installs real ones (runKex).
+	t.wLimBytes, t.wLimPackets = t.limits("")
+	t.rLimBytes, t.rLimPackets = t.limits("")
 	t.clientVersion = []byte(defaultVersion)
 	if cfg.ClientVersion != "" {
 		t.clientVersion = []byte(cfg.ClientVersion)
@@ -294,7 +300,14 @@ func (t *transport) readLoop() {
 			// the next read, not when the auth layer gets to it.
 			t.startDelayedCompression()
 		}
-		msg := append([]byte(nil), p...)
+		var msg []byte
+		if p[0] == msgChannelData || p[0] == msgChannelExtendedData {
+			msg = append(getRxBuf(len(p)), p...)
+		} else {
+			// Only data goes back to the pool; the rest (window
+			// adjustments, requests) is small and left to the collector.
+			msg = append([]byte(nil), p...)
+		}
 		select {
 		case t.incoming <- msg:
 		case <-t.closed:
@@ -307,6 +320,37 @@ func (t *transport) readLoop() {
 			}
 		}
 	}
+}
+
+// Received payloads are handed to the layers above in buffers from rxPool
+// (the opener's buffer is reused by the next read, so each payload must be
+// copied out). The channel layer gives a buffer back once its data has
+// been read (byteQueue), so a bulk download reuses a few buffers instead
+// of allocating one per packet, which kept the garbage collector busy.
+// rxBufSize holds the largest CHANNEL_EXTENDED_DATA we accept
+// (channelMaxPacket of data plus its 13-byte header); larger payloads,
+// rare, are allocated and left to the collector.
+const rxBufSize = channelMaxPacket + 64
+
+var rxPool = sync.Pool{New: func() any { b := make([]byte, 0, rxBufSize); return &b }}
+
+// getRxBuf returns an empty slice with room for n bytes.
+func getRxBuf(n int) []byte {
+	if n > rxBufSize {
+		return make([]byte, 0, n)
+	}
+	return (*rxPool.Get().(*[]byte))[:0]
+}
+
+// putRxBuf gives back a buffer from getRxBuf. The caller must own it (the
+// packetConn contract: a payload is the reader's to keep) and must not use
+// it, or any slice of it, afterwards. Buffers of another size are ignored.
+func putRxBuf(b []byte) {
+	if cap(b) != rxBufSize {
+		return
+	}
+	b = b[:0]
+	rxPool.Put(&b)
 }
 
 // readPacket implements packetConn.

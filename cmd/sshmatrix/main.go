@@ -22,6 +22,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"algorithms", "list the algorithms sshlib supports (--json for machines)", cmdAlgorithms},
+		{"bench", "throughput, CPU and memory of sshlib, x/crypto/ssh and ssh(1) against OpenSSH: bench [-n 5] [-size 1G]", cmdBench},
 		{"reproduce", reproduceUsage, cmdReproduce},
 		{"run", "run the interop matrix: run [-mode pairwise] [-servers openssh,...] [-shard k/n] [-out out]", cmdRun},
 		{"ssh", "run a command on a server with sshlib: ssh [-i KEY] [-p PORT] [-o Name=Value] [-v] user@host [-- command]",
