@@ -35,6 +35,10 @@ if [ -n "$$left" ]; then echo "leftover containers of this run: $$left"; exit 1;
 echo "no leftover containers (docker ps -a --filter label=org.sshmatrix.run=$$run is empty)"
 endef
 
+# go test streams only with -v; keep its progress lines and failures, drop
+# the per-cell RUN/PAUSE/CONT/PASS lines and testcontainers' chatter.
+quiet_passes = grep --line-buffered -vE '^ *(=== (RUN|PAUSE|CONT|NAME)|--- PASS)|^20[0-9][0-9]/[0-9]+/[0-9]+ [0-9:]+ .*(Creating|created|Starting|started|Waiting|ready|Stopping|stopped|Terminating|terminated)'
+
 ## scenarios-test: every user-reported configuration against the servers it names
 scenarios-test: images
 	@run=scenarios-$$$$-$$(date +%s); \
@@ -44,15 +48,15 @@ scenarios-test: images
 ## matrix-smoke: every algorithm of every server once (part of make test)
 matrix-smoke: images
 	@run=matrix-smoke-$$$$-$$(date +%s); \
-	SSHMATRIX_RUN=$$run $(GO) test -count=1 -timeout 20m ./matrix/ -run TestMatrix -matrix.mode=smoke -matrix.out=$(CURDIR)/out/smoke || exit 1; \
+	set -o pipefail; SSHMATRIX_RUN=$$run $(GO) test -v -count=1 -timeout 20m ./matrix/ -run TestMatrix -matrix.mode=smoke -matrix.out=$(CURDIR)/out/smoke 2>&1 | $(quiet_passes) || exit 1; \
 	$(no_leftovers)
 
 ## matrix: the pairwise matrix over every server build, plus the scenarios;
 ## reports in out/ (matrix.html, matrix.md, matrix.json, matrix.xml)
 matrix: images
 	@run=matrix-$$$$-$$(date +%s); start=$$(date +%s); \
-	SSHMATRIX_RUN=$$run SSHMATRIX_SCENARIOS=1 $(GO) test -count=1 -timeout 60m ./matrix/ -run TestMatrix \
-		-matrix.mode=$${SSHMATRIX_MODE:-pairwise} -matrix.out=$(CURDIR)/out; rc=$$?; \
+	set -o pipefail; SSHMATRIX_RUN=$$run SSHMATRIX_SCENARIOS=1 $(GO) test -v -count=1 -timeout 60m ./matrix/ -run TestMatrix \
+		-matrix.mode=$${SSHMATRIX_MODE:-pairwise} -matrix.out=$(CURDIR)/out 2>&1 | $(quiet_passes); rc=$$?; \
 	echo "make matrix: $$(( $$(date +%s) - start ))s; reports: out/matrix.html out/matrix.md out/matrix.json out/matrix.xml"; \
 	$(no_leftovers); exit $$rc
 

@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// passLogLines is how much of a passing cell's server log the reports keep.
+const passLogLines = 25
+
 // Options select what a run covers.
 type Options struct {
 	Mode         string // smoke, pairwise (default), full
@@ -116,6 +119,12 @@ func (p *Plan) RunCell(ctx context.Context, c *Cell) *Result {
 		}
 	}
 	res.Repro = p.Repro(c)
+	if res.Outcome == Pass {
+		// A passing cell keeps the tail of its server log (the kex lines
+		// are near its start, and were asserted already); a failing one
+		// keeps it all, for the report.
+		res.ServerLog = tail(res.ServerLog, passLogLines)
+	}
 	p.mu.Lock()
 	p.results = append(p.results, res)
 	p.mu.Unlock()

@@ -263,17 +263,20 @@ details{margin:2px 0}pre{background:#f6f6f6;padding:4px;max-height:30em;overflow
 <table class="grid"><tr><th>server</th>{{range .Algs}}<th class="alg" title="{{.}}">{{class .}}: {{short .}}</th>{{end}}</tr>
 {{range $s := .Servers}}<tr><th>{{$s}}</th>{{range $a := $.Algs}}{{with index (index $.Cells $s) $a}}<td class="{{worst .}}"><a href="#{{anchor (printf "%s %s" $s $a)}}">{{len .}}</a></td>{{else}}<td></td>{{end}}{{end}}</tr>
 {{end}}</table>
+<h2>Cells by server and algorithm</h2>
+{{range $s := .Servers}}{{range $a := $.Algs}}{{with index (index $.Cells $s) $a}}<h3 id="{{anchor (printf "%s %s" $s $a)}}">{{$s}} — {{$a}}</h3><ul>{{range .}}
+<li class="{{.Outcome}}"><a href="#{{anchor .Cell.ID}}">{{.Outcome}}: {{.Cell.ID}}</a></li>{{end}}</ul>{{end}}{{end}}{{end}}
 <h2>Cells</h2>
-{{range $s := .Servers}}{{range $a := $.Algs}}{{with index (index $.Cells $s) $a}}<h3 id="{{anchor (printf "%s %s" $s $a)}}">{{$s}} — {{$a}}</h3>{{range .}}
-<details class="{{.Outcome}}"><summary>{{.Outcome}}: {{.Cell.ID}} ({{dur .Duration}}, {{.Cell.Auth}}{{if .Cell.ClientRekey}}, client re-key{{end}}{{if .Cell.ServerRekey}}, server re-key{{end}})</summary>
+{{range .All}}<details id="{{anchor .Cell.ID}}" class="{{.Outcome}}"><summary>{{.Outcome}}: {{.Cell.ID}} ({{dur .Duration}}, {{.Cell.Auth}}{{if .Cell.ClientRekey}}, client re-key{{end}}{{if .Cell.ServerRekey}}, server re-key{{end}})</summary>
 {{if .Error}}<p><b>error:</b> {{.Error}}</p>{{end}}{{if .Reason}}<p><b>reason:</b> {{.Reason}}</p>{{end}}
 <p><b>server check:</b> {{.ServerCheck}}</p><p><b>rerun:</b> <code>{{.Repro}}</code></p>
-<pre>{{tail .ServerLog}}</pre></details>{{end}}{{end}}{{end}}{{end}}
+<pre>{{tail .ServerLog}}</pre></details>
+{{end}}
 {{if .R.Scenarios}}<h2>User-reported scenarios</h2>
 {{range .R.Scenarios}}<details class="{{.Outcome}}"><summary>{{.Outcome}}: {{.Scenario}} on {{.Server}} ({{.Iterations}} connection(s))</summary>
 <p><b>expected:</b> {{.Expected}}</p><p><b>observed:</b> {{.Observed}}</p>{{if .Error}}<p><b>error:</b> {{.Error}}</p>{{end}}<pre>{{tail .ServerLog}}</pre></details>{{end}}{{end}}
 <h2>Negative cells</h2>
-{{range .Neg}}<details class="{{.Outcome}}"><summary>{{.Outcome}}: {{.Cell.ID}}</summary><p>{{.Error}}</p><p><code>{{.Repro}}</code></p></details>{{end}}
+{{range .Neg}}<details id="{{anchor .Cell.ID}}" class="{{.Outcome}}"><summary>{{.Outcome}}: {{.Cell.ID}}</summary><p>{{.Error}}</p><p><code>{{.Repro}}</code></p></details>{{end}}
 </body></html>
 `))
 
@@ -286,7 +289,13 @@ func (rep *Report) html() ([]byte, error) {
 		}
 	}
 	var b strings.Builder
-	err := htmlTmpl.Execute(&b, map[string]any{"R": rep, "Servers": servers, "Algs": algs, "Cells": cells, "Neg": neg})
+	var all []*Result
+	for _, r := range rep.Results {
+		if r.Cell.NegClass == "" {
+			all = append(all, r)
+		}
+	}
+	err := htmlTmpl.Execute(&b, map[string]any{"R": rep, "Servers": servers, "Algs": algs, "Cells": cells, "Neg": neg, "All": all})
 	return []byte(b.String()), err
 }
 
