@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,10 +83,16 @@ func TestMatrix(t *testing.T) {
 	t.Cleanup(func() {
 		rep := plan.Report()
 		rep.Scenarios = scen
-		if err := rep.WriteAll(*flagOut); err != nil {
+		// A run that covered only part of its plan (-run picked some cells,
+		// e.g. a rerun of one) must not replace the full run's reports.
+		dir := *flagOut
+		if len(rep.Results) < len(plan.Cells) {
+			dir = filepath.Join(dir, "partial")
+		}
+		if err := rep.WriteAll(dir); err != nil {
 			t.Errorf("write reports: %v", err)
 		}
-		t.Logf("matrix: %d cells in %s: %v; reports in %s", len(rep.Results), rep.Duration.Round(time.Second), rep.Counts, *flagOut)
+		t.Logf("matrix: %d of %d planned cells in %s: %v; reports in %s", len(rep.Results), len(plan.Cells), rep.Duration.Round(time.Second), rep.Counts, dir)
 	})
 	// go test shows subtest output only when the parent ends; a progress
 	// line on stderr every 15 s says how far a long run is.
