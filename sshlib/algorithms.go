@@ -198,3 +198,14 @@ func ExtensionRounds(kexName, cipher, mac string) (int, error) {
 	}
 	return (need+h.Size()-1)/h.Size() - 1, nil
 }
+
+// DefaultAlgorithms returns the list sshlib offers for a class when the
+// Config leaves it empty, in preference order (the policy of defaults.go).
+// For ClassHostKey it is the list without HostAuthorities, so without the
+// certificate forms. Tools use it for OpenSSH's "+name", "-name" and
+// "^name" list forms, which modify a default list.
+func DefaultAlgorithms(class string) []string {
+	var c Config
+	l, _ := c.offered(class)
+	return l
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -111,18 +112,63 @@ func parseSSHArgs(args []string, stderr io.Writer) (*sshOptions, error) {
 	return o, nil
 }
 
-// list reads an algorithm list option. OpenSSH's +, - and ^ forms modify
-// the default list; sshlib's defaults are not exported, so they are
-// refused rather than guessed.
+// list reads an algorithm list option, with OpenSSH's forms that modify the
+// default list (ssh_config(5)): "+a,b" appends to it, "-a,b" removes from it,
+// "^a,b" puts the names first. The default is sshlib's (DefaultAlgorithms);
+// a name sshlib does not know is left for the config check to reject.
 func (o *sshOptions) list(name string) ([]string, error) {
 	v, ok := o.opts[strings.ToLower(name)]
 	if !ok || v == "" {
 		return nil, nil
 	}
-	if strings.ContainsAny(v[:1], "+-^") {
-		return nil, fmt.Errorf("%s: the %c form is not supported; give the full list", name, v[0])
+	op := v[0]
+	if !strings.ContainsRune("+-^", rune(op)) {
+		return strings.Split(v, ","), nil
 	}
-	return strings.Split(v, ","), nil
+	names := strings.Split(v[1:], ",")
+	if v[1:] == "" || slices.Contains(names, "") {
+		return nil, fmt.Errorf("%s=%s: empty name in the list", name, v)
+	}
+	var def []string
+	switch strings.ToLower(name) {
+	case "kexalgorithms":
+		def = sshlib.DefaultAlgorithms(sshlib.ClassKex)
+	case "ciphers":
+		def = sshlib.DefaultAlgorithms(sshlib.ClassCipher)
+	case "macs":
+		def = sshlib.DefaultAlgorithms(sshlib.ClassMAC)
+	case "hostkeyalgorithms", "pubkeyacceptedalgorithms":
+		def = sshlib.DefaultAlgorithms(sshlib.ClassHostKey)
+	default:
+		return nil, fmt.Errorf("%s: the %c form applies to algorithm lists only", name, op)
+	}
+	var out []string
+	switch op {
+	case '+':
+		out = slices.Clone(def)
+		for _, n := range names {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	case '-':
+		for _, d := range def {
+			if !slices.Contains(names, d) {
+				out = append(out, d)
+			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%s=%s removes every default algorithm", name, v)
+		}
+	case '^':
+		out = slices.Clone(names)
+		for _, d := range def {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out, nil
 }
 
 func (o *sshOptions) yes(name string, def bool) bool {

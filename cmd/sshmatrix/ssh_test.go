@@ -52,7 +52,8 @@ func TestParseSSHArgs(t *testing.T) {
 		t.Fatalf("%d auth methods", len(cfg.Auth))
 	}
 	for _, bad := range [][]string{
-		{"-o", "MACs=+hmac-sha1", "h"},
+		{"-o", "MACs=+", "h"},
+		{"-o", "Ciphers=-" + strings.Join(sshlib.DefaultAlgorithms(sshlib.ClassCipher), ","), "h"},
 		{"-o", "StrictHostKeyChecking=maybe", "h"},
 		{"-o", "novalue", "h"},
 		{"-p", "99999", "h"},
@@ -62,6 +63,25 @@ func TestParseSSHArgs(t *testing.T) {
 		if _, err := o2cfg(t, bad...); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// OpenSSH's +, - and ^ list forms modify sshlib's default list.
+func TestSSHListForms(t *testing.T) {
+	def := sshlib.DefaultAlgorithms(sshlib.ClassKex)
+	cfg, err := o2cfg(t, "-o", "KexAlgorithms=+diffie-hellman-group1-sha1", "-o", "MACs=-umac-64-etm@openssh.com,umac-64@openssh.com",
+		"-o", "Ciphers=^aes256-cbc", "-o", "StrictHostKeyChecking=no", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := append(slices.Clone(def), "diffie-hellman-group1-sha1"); !slices.Equal(cfg.KeyExchanges, want) {
+		t.Errorf("+: %v, want %v", cfg.KeyExchanges, want)
+	}
+	if slices.Contains(cfg.MACs, "umac-64-etm@openssh.com") || len(cfg.MACs) != len(sshlib.DefaultAlgorithms(sshlib.ClassMAC))-2 {
+		t.Errorf("-: %v", cfg.MACs)
+	}
+	if cfg.Ciphers[0] != "aes256-cbc" || len(cfg.Ciphers) != len(sshlib.DefaultAlgorithms(sshlib.ClassCipher))+1 {
+		t.Errorf("^: %v", cfg.Ciphers)
 	}
 }
 
