@@ -2,8 +2,10 @@ package sshlib
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"github.com/sshmatrix/sshmatrix/sshlib/internal/keys"
 	"io/fs"
 	"net"
 	"os"
@@ -254,4 +256,60 @@ func fingerprint(k PublicKey) string {
 		return "(unparsable key)"
 	}
 	return ssh.FingerprintSHA256(sk)
+}
+
+// KnownHostKeyAlgorithms orders the host-key algorithms to offer to addr
+// ("host:port", as given to Dial) the way ssh(1) does: the algorithms of the
+// key types known_hosts already holds for that host first, then the rest of
+// DefaultAlgorithms(ClassHostKey). Without that, a host known only by, say,
+// its RSA key would be asked for its Ed25519 key first, which the strict
+// policy must then refuse as unknown. It returns nil (meaning the defaults)
+// when no file knows the host. No files means DefaultKnownHostsFile.
+func KnownHostKeyAlgorithms(addr string, files ...string) ([]string, error) {
+	if len(files) == 0 {
+		files = []string{DefaultKnownHostsFile()}
+	}
+	var existing []string
+	for _, f := range files {
+		if _, err := os.Stat(f); err == nil {
+			existing = append(existing, f)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("sshlib: known_hosts: %w", err)
+		}
+	}
+	if len(existing) == 0 {
+		return nil, nil
+	}
+	check, err := knownhosts.New(existing...)
+	if err != nil {
+		return nil, fmt.Errorf("sshlib: known_hosts: %w", err)
+	}
+	// Ask about a key nobody has: the KeyError lists every known key for
+	// the host (knownhosts has no other lookup).
+	probe, err := ssh.NewPublicKey(ed25519.PublicKey(make([]byte, ed25519.PublicKeySize)))
+	if err != nil {
+		return nil, err
+	}
+	var kerr *knownhosts.KeyError
+	if err := check(addr, &net.TCPAddr{}, probe); !errors.As(err, &kerr) || len(kerr.Want) == 0 {
+		return nil, nil
+	}
+	known := map[string]bool{}
+	for _, w := range kerr.Want {
+		known[w.Key.Type()] = true
+	}
+	defaults := DefaultAlgorithms(ClassHostKey)
+	var first, rest []string
+	for _, alg := range defaults {
+		a, ok := keys.Lookup(alg)
+		if ok && known[a.KeyType] {
+			first = append(first, alg)
+		} else {
+			rest = append(rest, alg)
+		}
+	}
+	if len(first) == 0 {
+		return nil, nil
+	}
+	return append(first, rest...), nil
 }

@@ -3,6 +3,7 @@ package sshlib
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"net"
 	"os"
@@ -196,5 +197,29 @@ func TestFixedAndInsecureHostKey(t *testing.T) {
 	}
 	if err := InsecureIgnoreHostKey()("h:22", nil, b); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestKnownHostKeyAlgorithms(t *testing.T) {
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := ssh.NewPublicKey(&rk.PublicKey)
+	f := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(f, []byte(knownhosts.Line([]string{knownhosts.Normalize("example.com:2222")}, pub)+"\n"), 0o600)
+	got, err := KnownHostKeyAlgorithms("example.com:2222", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := DefaultAlgorithms(ClassHostKey)
+	if len(got) != len(def) || got[0] != "rsa-sha2-512" || got[1] != "rsa-sha2-256" {
+		t.Fatalf("host known by RSA: %v (defaults %v)", got, def)
+	}
+	// Unknown host, and no file at all: the defaults (nil).
+	for _, tc := range [][]string{{"other.example:22", f}, {"example.com:2222", filepath.Join(t.TempDir(), "none")}} {
+		if got, err := KnownHostKeyAlgorithms(tc[0], tc[1]); err != nil || got != nil {
+			t.Fatalf("%v: %v %v, want nil", tc, got, err)
+		}
 	}
 }

@@ -228,6 +228,13 @@ func (o *sshOptions) clientConfig(stderr io.Writer) (*sshlib.ClientConfig, error
 	if err != nil {
 		return nil, err
 	}
+	// Like ssh(1): without -o HostKeyAlgorithms, prefer the key types
+	// known_hosts already has for this host.
+	if len(cfg.HostKeyAlgorithms) == 0 && !strings.EqualFold(o.opts["stricthostkeychecking"], "no") && !strings.EqualFold(o.opts["stricthostkeychecking"], "off") {
+		if cfg.HostKeyAlgorithms, err = sshlib.KnownHostKeyAlgorithms(net.JoinHostPort(o.host, o.port), files...); err != nil {
+			return nil, err
+		}
+	}
 
 	// Authentication, in OpenSSH's order: publickey (files, then the
 	// agent), keyboard-interactive, password.
