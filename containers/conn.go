@@ -140,3 +140,16 @@ func (c *Conn) Close() error {
 	c.mu.Unlock()
 	return c.Conn.Close()
 }
+
+// Offer reads this connection's server KEXINIT (what the server process
+// started for it offers, the per-connection ground truth) and ends the
+// connection. The deadline bounds a server that never speaks.
+func (c *Conn) Offer() (*Algorithms, error) {
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	a, err := ReadKEXINIT(c)
+	c.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%w (server log: %s)", err, c.ServerLog())
+	}
+	return a, nil
+}

@@ -305,6 +305,22 @@ func Require(t testing.TB) {
 	}
 }
 
+// StartForTest is a flavour's Run for tests: it requires Docker (skipping
+// only under -short), bounds the start to two minutes, registers the
+// container's removal (also when Run failed half-way) and fails t on error.
+func StartForTest[C interface{ Terminate(context.Context) error }](t testing.TB, run func(context.Context) (C, error)) C {
+	t.Helper()
+	Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := run(ctx)
+	Cleanup(t, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // Cleanup registers the removal of s with t (also when Run returned an error).
 func Cleanup(t testing.TB, s interface{ Terminate(context.Context) error }) {
 	t.Helper()

@@ -12,7 +12,6 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/sshmatrix/sshmatrix/containers"
 	"github.com/sshmatrix/sshmatrix/containers/dropbear"
@@ -161,11 +160,9 @@ func (r *running) learnOfferPerConnection(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("matrix: %s: dial: %w", r.ID, err)
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
-	a, err := containers.ReadKEXINIT(conn)
+	a, err := conn.Offer()
 	if err != nil {
-		return fmt.Errorf("matrix: %s: read the per-connection server's KEXINIT: %w (log: %s)", r.ID, err, conn.ServerLog())
+		return fmt.Errorf("matrix: %s: read the per-connection server's KEXINIT: %w", r.ID, err)
 	}
 	r.setOffer(a)
 	return nil

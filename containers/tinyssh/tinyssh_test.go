@@ -46,15 +46,7 @@ func withoutPQ(kex []string) []string {
 
 func start(t *testing.T, version string, opts ...Option) *Container {
 	t.Helper()
-	containers.Require(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := Run(ctx, version, opts...)
-	containers.Cleanup(t, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return containers.StartForTest(t, func(ctx context.Context) (*Container, error) { return Run(ctx, version, opts...) })
 }
 
 // TestVersions starts every version, checks its KEXINIT with and without -P
@@ -100,11 +92,8 @@ func TestVersions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-			a, err = containers.ReadKEXINIT(conn)
-			conn.Close()
-			if err != nil {
-				t.Fatalf("%v (server log: %s)", err, conn.ServerLog())
+			if a, err = conn.Offer(); err != nil {
+				t.Fatal(err)
 			}
 			testutil.CheckAlgorithms(t, a, expect(withoutPQ(kex)))
 
@@ -135,11 +124,9 @@ func TestDialOverhead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-		if _, err := containers.ReadKEXINIT(conn); err != nil {
+		if _, err := conn.Offer(); err != nil {
 			t.Fatal(err)
 		}
-		conn.Close()
 	}
 	t.Logf("Dial up to the server's KEXINIT: %v per connection (sequential)", time.Since(t0)/n)
 }
