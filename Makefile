@@ -55,7 +55,7 @@ matrix-smoke: images
 ## reports in out/ (matrix.html, matrix.md, matrix.json, matrix.xml)
 matrix: images
 	@run=matrix-$$$$-$$(date +%s); start=$$(date +%s); \
-	set -o pipefail; SSHMATRIX_RUN=$$run SSHMATRIX_SCENARIOS=1 $(GO) test -v -count=1 -timeout 60m ./matrix/ -run TestMatrix \
+	set -o pipefail; SSHMATRIX_RUN=$$run SSHMATRIX_SCENARIOS=$${SSHMATRIX_SCENARIOS:-1} $(GO) test -v -count=1 -timeout 60m ./matrix/ -run TestMatrix \
 		-matrix.mode=$${SSHMATRIX_MODE:-pairwise} -matrix.out=$(CURDIR)/out 2>&1 | $(quiet_passes); rc=$$?; \
 	echo "make matrix: $$(( $$(date +%s) - start ))s; reports: out/matrix.html out/matrix.md out/matrix.json out/matrix.xml"; \
 	$(no_leftovers); exit $$rc
